@@ -1,0 +1,197 @@
+# attune — plain GNU Makefile. Every setting can be overridden on the command
+# line or in the environment; README.md lists them all.
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+SYSTEMDUSERUNITDIR ?= $(shell pkg-config --variable=systemduserunitdir systemd 2>/dev/null || echo /usr/lib/systemd/user)
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+
+BUILD    ?= build
+CC       ?= cc
+WERROR   ?=
+SANITIZE ?=
+FUZZ     ?=
+V        ?=
+VERSION  ?= 0.1.0
+FUZZ_SECONDS ?= 30
+VECTORS  ?= ../shared/vectors
+
+PKGS     := libuv libsodium msgpack sqlite3 libsystemd libqrencode inih
+TESTPKGS := cmocka jansson
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DATTUNE_VERSION='"$(VERSION)"' \
+            $(WARN) $(if $(WERROR),-Werror) -fvisibility=default \
+            $(SANFLAGS) $(CFLAGS) -I. $(PKG_CFLAGS) -MMD -MP
+ifneq ($(SANITIZE),)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+ifneq ($(FUZZ),)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+endif
+LDFLAGS  ?=
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(TESTPKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TEST_LIBS  = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+
+ifeq ($(V),)
+Q  := @
+QCC = @echo "  CC      $@";
+QLD = @echo "  LD      $@";
+QAR = @echo "  AR      $@";
+else
+Q  :=
+endif
+
+# Sources are discovered, so adding a module never needs a Makefile edit.
+PROTO_SRC  := $(sort $(wildcard proto/*.c))
+RELAY_SRC  := $(sort $(wildcard relay/*.c))
+DAEMON_SRC := $(sort $(wildcard daemon/*.c))
+CLIB_SRC   := $(sort $(wildcard clients/lib/*.c))
+CLI_SRC    := $(sort $(wildcard clients/cli/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+TUTIL_SRC  := $(sort $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)))
+TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
+BENCH_SRC  := $(sort $(wildcard bench/*.c))
+FUZZ_SRC   := $(sort $(wildcard fuzz/fuzz_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBATTUNE  := $(BUILD)/libattune.a
+LIBCLIENT  := $(BUILD)/libattune-client.a
+RELAY_BIN  := $(if $(RELAY_SRC),$(BUILD)/attune-relay)
+DAEMON_BIN := $(if $(DAEMON_SRC),$(BUILD)/attuned)
+CLI_BIN    := $(if $(CLI_SRC),$(BUILD)/attune)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+REPLAY_BINS:= $(patsubst fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
+FUZZ_BINS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+PROGRAMS   := $(RELAY_BIN) $(DAEMON_BIN) $(CLI_BIN)
+
+.PHONY: all check asan fuzz fuzz-build bench demo deps install uninstall clean \
+        test-bins need-deps
+.DEFAULT_GOAL := all
+# Keep objects that pattern rules build on the way to a binary.
+.SECONDARY:
+
+all: need-deps $(LIBATTUNE) $(if $(CLIB_SRC),$(LIBCLIENT)) $(PROGRAMS)
+
+# Runs scripts/deps.sh only when pkg-config cannot find a library.
+need-deps:
+	$(Q)pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null || sh scripts/deps.sh
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(QCC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBATTUNE): $(call obj,$(PROTO_SRC))
+	@mkdir -p $(dir $@)
+	$(QAR)rm -f $@ && ar rcs $@ $^
+
+$(LIBCLIENT): $(call obj,$(CLIB_SRC))
+	@mkdir -p $(dir $@)
+	$(QAR)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/attune-relay: $(call obj,$(RELAY_SRC)) $(LIBATTUNE)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/attuned: $(call obj,$(DAEMON_SRC)) $(LIBATTUNE)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/attune: $(call obj,$(CLI_SRC)) $(LIBCLIENT) $(LIBATTUNE)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
+
+# Unit tests may use the relay's, daemon's and client library's modules too
+# (everything but their main.c), so a module is tested beside its concept.
+NOMAIN = $(call obj,$(filter-out %/main.c,$(1)))
+TEST_OBJS = $(call obj,$(TUTIL_SRC)) $(call NOMAIN,$(RELAY_SRC)) \
+            $(call NOMAIN,$(DAEMON_SRC)) $(call NOMAIN,$(CLIB_SRC))
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_OBJS) $(LIBATTUNE)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(TEST_OBJS) $(LIBATTUNE)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_OBJS) $(LIBATTUNE)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+
+# Corpus replay: the fuzz target with a plain main(), built by the normal
+# compiler, so `make check` replays every corpus as a regression test.
+$(BUILD)/replay/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay_main.o $(TEST_OBJS) $(LIBATTUNE)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/obj/fuzz/replay_main.o $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(TEST_OBJS) $(LIBATTUNE)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+
+test-bins: all $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS)
+
+check: need-deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(BUILD) VECTORS=$(VECTORS) sh tests/run.sh
+
+# Every test again under AddressSanitizer + UndefinedBehaviorSanitizer (LSan on).
+asan: need-deps
+	$(Q)$(MAKE) --no-print-directory check BUILD=$(BUILD)/asan SANITIZE=1 CFLAGS="-O1 -g"
+
+# libFuzzer needs clang; each target runs FUZZ_SECONDS from its corpus.
+fuzz: need-deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build BUILD=$(BUILD)/fuzz CC=clang FUZZ=1 CFLAGS="-O1 -g"
+	$(Q)BUILD=$(BUILD)/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh
+
+fuzz-build: $(FUZZ_BINS)
+
+bench: need-deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS) $(TOOL_BINS)
+	$(Q)BUILD=$(BUILD) sh scripts/bench.sh
+
+demo: need-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) sh scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	$(if $(PROGRAMS),install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/)
+	for m in docs/man/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/ || :; done
+	for m in docs/man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/ || :; done
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDUSERUNITDIR)
+	[ ! -e systemd/attune-relay.service ] || install -m 0644 systemd/attune-relay.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	[ ! -e systemd/attuned.service ] || install -m 0644 systemd/attuned.service $(DESTDIR)$(SYSTEMDUSERUNITDIR)/
+	[ ! -e systemd/attuned.socket ] || install -m 0644 systemd/attuned.socket $(DESTDIR)$(SYSTEMDUSERUNITDIR)/
+	[ ! -e clients/lib/attune-client.h ] || { install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
+	  install -m 0644 clients/lib/attune-client.h $(DESTDIR)$(INCLUDEDIR)/ && \
+	  install -m 0644 $(LIBCLIENT) $(LIBATTUNE) $(DESTDIR)$(LIBDIR)/ && \
+	  sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(VERSION)|' \
+	    clients/lib/attune-client.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/attune-client.pc; }
+	[ ! -e clients/cli/attune.bash ] || { install -d $(DESTDIR)$(BASHCOMPDIR) && install -m 0644 clients/cli/attune.bash $(DESTDIR)$(BASHCOMPDIR)/attune; }
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/attune-relay $(DESTDIR)$(BINDIR)/attuned $(DESTDIR)$(BINDIR)/attune
+	rm -f $(DESTDIR)$(MANDIR)/man1/attune.1 $(DESTDIR)$(MANDIR)/man8/attuned.8 $(DESTDIR)$(MANDIR)/man8/attune-relay.8
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/attune-relay.service $(DESTDIR)$(SYSTEMDUSERUNITDIR)/attuned.service $(DESTDIR)$(SYSTEMDUSERUNITDIR)/attuned.socket
+	rm -f $(DESTDIR)$(INCLUDEDIR)/attune-client.h $(DESTDIR)$(LIBDIR)/libattune-client.a $(DESTDIR)$(LIBDIR)/libattune.a $(DESTDIR)$(PKGCONFIGDIR)/attune-client.pc
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/attune
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -23,7 +23,7 @@ void frame_dec_free(struct frame_dec *);
  * Consumes bytes from in. Returns the number of bytes consumed (>= 0) or a
  * negative error (ATT_ETOOBIG: a header announced more than max; ATT_ENOMEM).
  * When a whole frame is ready it stops right after it and sets
- * *frame/*frame_len (valid until the next call; points into `in` when the
+ * *frame and *frame_len (valid until the next call; points into `in` when the
  * frame was whole in it, no copy); otherwise *frame = NULL.
  * It allocates only while a frame is split across calls, exactly the announced
  * size, and frees it once the frame is returned: an idle decoder holds no

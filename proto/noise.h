@@ -38,6 +38,10 @@ struct noise_hs *noise_hs_initiator(const uint8_t s_priv[NOISE_KEYLEN],
     const uint8_t rs_pub[NOISE_KEYLEN], const uint8_t *prologue, size_t prologue_len);
 struct noise_hs *noise_hs_responder(const uint8_t s_priv[NOISE_KEYLEN],
     const uint8_t *prologue, size_t prologue_len);
+/* Noise_XX_25519_ChaChaPoly_BLAKE2b (no pre-message), for the published vectors and
+ * for a peer whose static key is not known in advance. */
+struct noise_hs *noise_hs_xx(int initiator, const uint8_t s_priv[NOISE_KEYLEN],
+    const uint8_t *prologue, size_t prologue_len);
 /* Tests only (vectors): use this ephemeral private key instead of a random one. */
 int noise_hs_fix_ephemeral(struct noise_hs *, const uint8_t e_priv[NOISE_KEYLEN]);
 /* Writes the next handshake message carrying payload; returns its length or <0. */

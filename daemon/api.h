@@ -1,0 +1,58 @@
+/*
+ * The local API server (docs/PROTOCOL.md section 8): a Unix socket, folder
+ * 0700, socket 0600, peers of another uid refused (SO_PEERCRED). Requests are
+ * frames holding msgpack maps, dispatched through one table of
+ * {name, needs_init, handler}. A malformed or oversized request gets an
+ * error frame and costs nothing else; a peer whose output backs up beyond a
+ * bound is dropped.
+ *
+ * Requests whose answer comes later (pair, link) hold a struct api_req: the
+ * handler hands it to daemon-sync, which replies with api_req_send (any
+ * number of times: first reply, then pushes) and finally api_req_release.
+ * If the client went away meanwhile, api_req_send quietly does nothing.
+ */
+#ifndef ATTUNE_DAEMON_API_H
+#define ATTUNE_DAEMON_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct daemon;
+struct event;
+struct api;
+struct api_req;
+
+/* Listens on path (creates its folder 0700, removes a stale socket). */
+int api_listen(struct api **out, struct daemon *d, const char *path);
+/* Takes a listening socket from systemd socket activation instead. */
+int api_listen_fd(struct api **out, struct daemon *d, int fd);
+/* Closes the listener and every connection; frees once libuv is done. */
+void api_close(struct api *a);
+
+/* ---- for daemon-sync ---- */
+
+/*
+ * An event arrived from a partner or another own device and is stored:
+ * push it to every `watch` subscriber and raise a desktop notification.
+ */
+void api_event_arrived(struct daemon *d, const struct event *ev);
+
+uint64_t api_req_id(const struct api_req *r);
+/* Sends one frame body (a msgpack map) on the request's connection. */
+int api_req_send(struct api_req *r, const uint8_t *body, size_t len);
+/* Sends {"t":"error","id":...,"code":code,"msg":text}. */
+int api_req_error(struct api_req *r, const char *code, const char *text);
+/* 0 once the client has gone away. */
+int api_req_alive(const struct api_req *r);
+/* Drops the hold on the connection; r is invalid after. */
+void api_req_release(struct api_req *r);
+
+/*
+ * Creates this device's identity (keys, store, own device row, name) —
+ * the work of `init`, and of `link CODE` on a fresh device, where
+ * person_sk is the identity received from the other device (NULL = new
+ * person). ATT_EEXIST when already initialised.
+ */
+int api_initialise(struct daemon *d, const char *name, const uint8_t *person_sk);
+
+#endif

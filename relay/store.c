@@ -145,6 +145,7 @@ store_close(struct store *s)
 int store_begin(struct store *s) { return exec_q(s, Q_BEGIN); }
 int store_commit(struct store *s) { return exec_q(s, Q_COMMIT); }
 int store_savepoint(struct store *s) { return exec_q(s, Q_SAVE); }
+int store_in_txn(struct store *s) { return !sqlite3_get_autocommit(s->db); }
 
 void
 store_rollback(struct store *s)

@@ -37,6 +37,8 @@ int store_begin(struct store *);
 int store_commit(struct store *);
 void store_rollback(struct store *);
 int store_savepoint(struct store *);
+/* 1 inside a transaction (SQLite may end one by itself after an I/O error). */
+int store_in_txn(struct store *);
 void store_savepoint_release(struct store *, int ok);  /* ok 0: roll back to it */
 
 /* Registration and invites. Tokens are text (base64url); only their hash is kept. */

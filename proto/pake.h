@@ -45,8 +45,10 @@ struct pake;
  * nameplate and shows the code, 0 for the side that typed it in.
  * code_canonical is the code as pcode_format() writes it (parsed and
  * re-checked here: it must be canonical and carry this nameplate).
- * intro (intro_len <= PAKE_INTRO_MAX) is copied. Returns NULL on a bad
- * argument or out of memory. Free with pake_free.
+ * my_identity must be a valid Ed25519 public key (so must the peer's, or
+ * its message is refused with ATT_EBADKEY). intro (intro_len <=
+ * PAKE_INTRO_MAX) is copied. Returns NULL on a bad argument or out of
+ * memory. Free with pake_free.
  */
 struct pake *pake_new(int initiator, const char *code_canonical, uint32_t nameplate,
     const uint8_t my_identity[PAKE_IDBYTES], const uint8_t *intro, size_t intro_len);

@@ -1,0 +1,164 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proto/err.h"
+#include "proto/keyfile.h"
+#include "tests/unit/tutil.h"
+
+static char *
+join(const char *dir, const char *name)
+{
+	char *p = malloc(4096);
+
+	assert_non_null(p);
+	snprintf(p, 4096, "%s/%s", dir, name);
+	return p;
+}
+
+/* Only regular entries not starting with '.' count; a leftover temp file would show. */
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+test_write_mode_and_read(void **state)
+{
+	char *dir = tutil_tmpdir("keyfile_write"), *keys = join(dir, "a/b/keys");
+	char *path = join(keys, "dh.key");
+	uint8_t key[32], *back = NULL, exact[32];
+	size_t len = 0;
+	struct stat st;
+
+	(void)state;
+	randombytes_buf(key, sizeof(key));
+	assert_int_equal(keyfile_mkdir(keys), 0);
+	assert_int_equal(stat(keys, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(keyfile_write(path, key, sizeof(key)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 32);
+	assert_int_equal(keyfile_read(path, &back, &len, 64), 0);
+	assert_int_equal(len, 32);
+	assert_memory_equal(back, key, 32);
+	keyfile_free(back);
+	assert_int_equal(keyfile_read_exact(path, exact, 32), 0);
+	assert_memory_equal(exact, key, 32);
+	/* Wrong size, too big, absent. */
+	assert_int_equal(keyfile_read_exact(path, exact, 31), ATT_ECORRUPT);
+	assert_int_equal(keyfile_read(path, &back, &len, 16), ATT_ETOOBIG);
+	assert_null(back);
+	free(path);
+	path = join(keys, "nope.key");
+	assert_int_equal(keyfile_read(path, &back, &len, 64), ATT_ENOTFOUND);
+	assert_int_equal(count_entries(keys), 1);
+	free(path), free(keys), free(dir);
+}
+
+static void
+test_atomic_replace(void **state)
+{
+	char *dir = tutil_tmpdir("keyfile_replace"), *path = join(dir, "storage.key");
+	uint8_t a[64], b[100], *back;
+	size_t len;
+	struct stat st1, st2;
+
+	(void)state;
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	assert_int_equal(keyfile_write(path, a, sizeof(a)), 0);
+	assert_int_equal(stat(path, &st1), 0);
+	assert_int_equal(keyfile_write(path, b, sizeof(b)), 0);
+	assert_int_equal(stat(path, &st2), 0);
+	/* A new inode took the name (rename), no temporary file is left. */
+	assert_int_not_equal(st1.st_ino, st2.st_ino);
+	assert_int_equal(st2.st_mode & 0777, 0600);
+	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(keyfile_read(path, &back, &len, 1000), 0);
+	assert_int_equal(len, sizeof(b));
+	assert_memory_equal(back, b, sizeof(b));
+	keyfile_free(back);
+	/* Empty file. */
+	assert_int_equal(keyfile_write(path, NULL, 0), 0);
+	assert_int_equal(keyfile_read(path, &back, &len, 1000), 0);
+	assert_null(back);
+	assert_int_equal(len, 0);
+	free(path), free(dir);
+}
+
+static void
+test_refuses_open_permissions(void **state)
+{
+	char *dir = tutil_tmpdir("keyfile_perm"), *path = join(dir, "person.key");
+	char *sub = join(dir, "loose");
+	uint8_t key[32] = { 7 }, *back = NULL, exact[32];
+	size_t len;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(keyfile_write(path, key, sizeof(key)), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(keyfile_read(path, &back, &len, 64), ATT_EPERM);
+	assert_int_equal(keyfile_read_exact(path, exact, 32), ATT_EPERM);
+	/* A loose folder is tightened. */
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(keyfile_mkdir(sub), 0);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* A file where a folder should be. */
+	assert_int_equal(keyfile_mkdir(path), ATT_EIO);
+	/* Destroy removes it. */
+	assert_int_equal(keyfile_destroy(path), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(keyfile_destroy(path), ATT_ENOTFOUND);
+	free(sub), free(path), free(dir);
+}
+
+static void
+test_secure_alloc(void **state)
+{
+	uint8_t *p;
+
+	(void)state;
+	p = keyfile_alloc(64);
+	assert_non_null(p);
+	memset(p, 0x5a, 64);
+	keyfile_free(p);
+	keyfile_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_mode_and_read),
+		cmocka_unit_test(test_atomic_replace),
+		cmocka_unit_test(test_refuses_open_permissions),
+		cmocka_unit_test(test_secure_alloc),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	umask(022);
+	return cmocka_run_group_tests_name("keyfile", tests, NULL, NULL);
+}

@@ -352,7 +352,7 @@ hs_kill(struct noise_hs *hs)
 
 static struct noise_hs *
 hs_new(const struct pattern *pat, int initiator, const uint8_t s_priv[NOISE_KEYLEN],
-    const uint8_t *rs_pub, const uint8_t *prologue, size_t prologue_len)
+    const uint8_t *s_pub, const uint8_t *rs_pub, const uint8_t *prologue, size_t prologue_len)
 {
 	struct noise_hs *hs;
 	size_t namelen = strlen(pat->name);
@@ -365,7 +365,10 @@ hs_new(const struct pattern *pat, int initiator, const uint8_t s_priv[NOISE_KEYL
 	hs->initiator = initiator;
 	hs->phase = HS_RUNNING;
 	memcpy(hs->s_priv, s_priv, NOISE_KEYLEN);
-	crypto_scalarmult_base(hs->s_pub, hs->s_priv);
+	if (s_pub != NULL)
+		memcpy(hs->s_pub, s_pub, NOISE_KEYLEN);
+	else
+		crypto_scalarmult_base(hs->s_pub, hs->s_priv);
 	if (rs_pub != NULL) {
 		memcpy(hs->rs, rs_pub, NOISE_KEYLEN);
 		hs->has_rs = 1;
@@ -386,21 +389,30 @@ noise_hs_initiator(const uint8_t s_priv[NOISE_KEYLEN], const uint8_t rs_pub[NOIS
 {
 	if (rs_pub == NULL)
 		return NULL;
-	return hs_new(&pattern_ik, 1, s_priv, rs_pub, prologue, prologue_len);
+	return hs_new(&pattern_ik, 1, s_priv, NULL, rs_pub, prologue, prologue_len);
 }
 
 struct noise_hs *
 noise_hs_responder(const uint8_t s_priv[NOISE_KEYLEN], const uint8_t *prologue,
     size_t prologue_len)
 {
-	return hs_new(&pattern_ik, 0, s_priv, NULL, prologue, prologue_len);
+	return hs_new(&pattern_ik, 0, s_priv, NULL, NULL, prologue, prologue_len);
+}
+
+struct noise_hs *
+noise_hs_responder_pub(const uint8_t s_priv[NOISE_KEYLEN], const uint8_t s_pub[NOISE_KEYLEN],
+    const uint8_t *prologue, size_t prologue_len)
+{
+	if (s_pub == NULL)
+		return NULL;
+	return hs_new(&pattern_ik, 0, s_priv, s_pub, NULL, prologue, prologue_len);
 }
 
 struct noise_hs *
 noise_hs_xx(int initiator, const uint8_t s_priv[NOISE_KEYLEN], const uint8_t *prologue,
     size_t prologue_len)
 {
-	return hs_new(&pattern_xx, initiator != 0, s_priv, NULL, prologue, prologue_len);
+	return hs_new(&pattern_xx, initiator != 0, s_priv, NULL, NULL, prologue, prologue_len);
 }
 
 int

@@ -449,6 +449,30 @@ test_noise_wrong_responder_key(void **state)
 	pair_free(p);
 }
 
+/* A responder given its public key behaves the same; a wrong one fails safe. */
+static void
+test_noise_responder_pub(void **state)
+{
+	struct pair *p = pair_new();
+	uint8_t buf[64], other_pub[NOISE_KEYLEN], other[NOISE_KEYLEN];
+	int n;
+
+	(void)state;
+	noise_hs_free(p->resp);
+	p->resp = noise_hs_responder_pub(p->rs, p->rs_pub, PRO, PROLEN);
+	assert_non_null(p->resp);
+	pair_handshake(p, NULL, 0, (const uint8_t *)"hello", 5);
+	pair_free(p);
+
+	p = pair_new();
+	noise_keypair(other_pub, other);
+	noise_hs_free(p->resp);
+	p->resp = noise_hs_responder_pub(p->rs, other_pub, PRO, PROLEN);
+	n = noise_hs_write(p->ini, p->m1, sizeof(p->m1), NULL, 0);
+	assert_int_equal(noise_hs_read(p->resp, buf, sizeof(buf), p->m1, (size_t)n), ATT_EDECRYPT);
+	pair_free(p);
+}
+
 /* A small-order or zero ephemeral key gives an all-zero DH: refused. */
 static void
 test_noise_bad_ephemeral(void **state)
@@ -590,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_noise_tamper_msg2),
 		cmocka_unit_test(test_noise_tamper_transport),
 		cmocka_unit_test(test_noise_wrong_responder_key),
+		cmocka_unit_test(test_noise_responder_pub),
 		cmocka_unit_test(test_noise_bad_ephemeral),
 		cmocka_unit_test(test_noise_nonce_exhaustion),
 		cmocka_unit_test(test_noise_rekey),

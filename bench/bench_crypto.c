@@ -31,7 +31,7 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
+_Noreturn static void
 die(const char *what)
 {
 	fprintf(stderr, "bench_crypto: %s failed\n", what);

@@ -227,6 +227,7 @@ static void
 test_noise_handshake_basic(void **state)
 {
 	struct pair *p = pair_new();
+	struct noise_cs *spent = (struct noise_cs *)p;
 	uint8_t hello[40], ct[64 + NOISE_TAGLEN], pt[64];
 	int n;
 
@@ -248,6 +249,15 @@ test_noise_handshake_basic(void **state)
 	assert_int_equal(n, NOISE_TAGLEN);
 	assert_int_equal(noise_cs_decrypt(p->ci, NULL, 0, ct, (size_t)n), 0);
 	assert_true(noise_cs_size() <= 700);
+	/* A split handshake is spent, but still names the peer. */
+	assert_int_equal(noise_hs_write(p->ini, ct, sizeof(ct), NULL, 0), ATT_ESTATE);
+	assert_int_equal(noise_hs_read(p->resp, pt, sizeof(pt), p->m1, (size_t)p->m1_len),
+	    ATT_ESTATE);
+	assert_int_equal(noise_hs_split(p->resp, &spent, NULL), ATT_ESTATE);
+	assert_null(spent);
+	assert_false(noise_hs_done(p->ini));
+	assert_int_equal(noise_hs_remote_static(p->resp, pt), 0);
+	assert_memory_equal(pt, p->is_pub, NOISE_KEYLEN);
 	pair_free(p);
 }
 

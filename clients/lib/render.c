@@ -1,0 +1,575 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clients/lib/render.h"
+#include "clients/lib/vocab.h"
+#include "clients/lib/when.h"
+#include "proto/msg.h"
+
+#define NAME_MAX_SHOW 64
+#define NOTE_MAX_SHOW (280 * 4)
+#define SPARK_DAYS_MAX 366
+#define PEOPLE_MAX 32
+
+#define BOLD "\033[1m"
+#define DIM "\033[2m"
+#define ITAL "\033[3m"
+#define RESET "\033[0m"
+
+static const char *
+sep(const struct render_opts *o)
+{
+	return o->unicode ? " \xc2\xb7 " : " - ";
+}
+
+static const char *
+arrow(const struct render_opts *o)
+{
+	return o->unicode ? " \xe2\x86\x92 " : " -> ";
+}
+
+static void
+on(FILE *f, const struct render_opts *o, const char *code)
+{
+	if (o->color)
+		fputs(code, f);
+}
+
+/* A string field copied NUL-terminated (cut at cap - 1 bytes); "" when absent. */
+static const char *
+field(const msgpack_object *m, const char *key, char *out, size_t cap)
+{
+	const char *s;
+	size_t n;
+
+	out[0] = '\0';
+	if (m == NULL || msg_get_str(m, key, SIZE_MAX, &s, &n) != 0)
+		return out;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	/* A control character in a peer's text must not drive the terminal. */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = (out[i] == '\n' || out[i] == '\t') ? ' ' : '?';
+	return out;
+}
+
+static int
+num(const msgpack_object *m, const char *key, uint64_t *v)
+{
+	return m != NULL && msg_get_uint(m, key, UINT64_MAX, v) == 0;
+}
+
+static int
+flag(const msgpack_object *m, const char *key)
+{
+	int v = 0;
+
+	return m != NULL && msg_get_bool(m, key, &v) == 0 && v;
+}
+
+/* Writes the string items of array key joined by ", "; returns how many. */
+static size_t
+list(FILE *f, const msgpack_object *m, const char *key)
+{
+	const msgpack_object *items;
+	size_t n, i, shown = 0;
+
+	if (m == NULL || msg_get_array(m, key, SIZE_MAX, &items, &n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const char *s;
+		size_t len;
+
+		if (msg_obj_str(&items[i], 64, &s, &len) != 0)
+			continue;
+		fprintf(f, "%s%.*s", shown++ ? ", " : "", (int)len, s);
+	}
+	return shown;
+}
+
+static size_t
+list_len(const msgpack_object *m, const char *key)
+{
+	const msgpack_object *items;
+	size_t n;
+
+	if (m == NULL || msg_get_array(m, key, SIZE_MAX, &items, &n) != 0)
+		return 0;
+	return n;
+}
+
+static void
+note_line(FILE *f, const msgpack_object *ev, const char *indent, const struct render_opts *o)
+{
+	char note[NOTE_MAX_SHOW + 1];
+
+	if (field(ev, "note", note, sizeof(note))[0] == '\0')
+		return;
+	fputs(indent, f);
+	on(f, o, ITAL);
+	fprintf(f, o->unicode ? "\xe2\x80\x9c%s\xe2\x80\x9d" : "\"%s\"", note);
+	on(f, o, RESET);
+	fputc('\n', f);
+}
+
+static void
+short_id(char out[9], const msgpack_object *ev, const char *key)
+{
+	field(ev, key, out, 9);
+}
+
+/* The body of a check-in after the name: " · 20 min ago · mood 2/5 · ...". */
+static void
+checkin_fields(FILE *f, const msgpack_object *ev, const struct render_opts *o, int with_time)
+{
+	char when[48];
+	uint64_t v, ts;
+
+	if (with_time && num(ev, "ts", &ts)) {
+		when_ago(when, sizeof(when), (time_t)ts, o->now);
+		fputs(sep(o), f);
+		on(f, o, DIM);
+		fputs(when, f);
+		on(f, o, RESET);
+	}
+	if (num(ev, "mood", &v))
+		fprintf(f, "%smood %u/5", sep(o), (unsigned)v);
+	if (num(ev, "desire", &v))
+		fprintf(f, "%sdesire %u/5", sep(o), (unsigned)v);
+	if (num(ev, "capacity", &v))
+		fprintf(f, "%scapacity %s", sep(o), vocab_level_word(VOCAB_CAPACITY, (int)v));
+	if (list_len(ev, "tags") > 0) {
+		fputs(sep(o), f);
+		list(f, ev, "tags");
+	}
+	if (flag(ev, "responsive"))
+		fprintf(f, "%sresponsive", sep(o));
+	if (list_len(ev, "open_to") > 0) {
+		fprintf(f, "%sopen to: ", sep(o));
+		list(f, ev, "open_to");
+	}
+	if (num(ev, "valid_until", &v) && (time_t)v < o->now) {
+		fputs(sep(o), f);
+		on(f, o, DIM);
+		fputs("(no longer current)", f);
+		on(f, o, RESET);
+	}
+}
+
+static void
+name(FILE *f, const msgpack_object *ev, const char *key, const struct render_opts *o)
+{
+	char who[NAME_MAX_SHOW + 1];
+
+	field(ev, key, who, sizeof(who));
+	on(f, o, BOLD);
+	fputs(who[0] != '\0' ? who : "?", f);
+	on(f, o, RESET);
+}
+
+void
+render_checkin(FILE *f, const msgpack_object *ev, const struct render_opts *o)
+{
+	name(f, ev, "author", o);
+	checkin_fields(f, ev, o, 1);
+	fputc('\n', f);
+	note_line(f, ev, "  ", o);
+}
+
+static void
+bid_line(FILE *f, const msgpack_object *ev, const struct render_opts *o, int with_time)
+{
+	char kind[40], when[48], id[9], state[16];
+	uint64_t from, until;
+
+	name(f, ev, "author", o);
+	if (list_len(ev, "to") > 0) {
+		fputs(arrow(o), f);
+		list(f, ev, "to");
+	}
+	fprintf(f, "%s%s?", sep(o), field(ev, "bid_kind", kind, sizeof(kind))[0] ? kind : "bid");
+	if (num(ev, "from_ts", &from)) {
+		when_at(when, sizeof(when), (time_t)from, o->now);
+		fprintf(f, " %s", when);
+		if (num(ev, "until_ts", &until)) {
+			when_at(when, sizeof(when), (time_t)until, o->now);
+			fprintf(f, " until %s", when);
+		}
+	}
+	if (with_time && num(ev, "ts", &from)) {
+		when_ago(when, sizeof(when), (time_t)from, o->now);
+		fputs(sep(o), f);
+		on(f, o, DIM);
+		fputs(when, f);
+		on(f, o, RESET);
+	}
+	field(ev, "state", state, sizeof(state));
+	if (state[0] != '\0' && strcmp(state, "open") != 0)
+		fprintf(f, "%s%s", sep(o), state);
+	short_id(id, ev, "id");
+	on(f, o, DIM);
+	fprintf(f, "  [%s]", id);
+	on(f, o, RESET);
+	fputc('\n', f);
+}
+
+static void
+response_line(FILE *f, const msgpack_object *ev, const struct render_opts *o)
+{
+	char answer[24], when[48], id[9];
+	uint64_t rc;
+	const msgpack_object *ci;
+
+	name(f, ev, "author", o);
+	short_id(id, ev, "bid");
+	fprintf(f, " answered [%s]: ", id);
+	on(f, o, BOLD);
+	fputs(vocab_answer_text(field(ev, "answer", answer, sizeof(answer))), f);
+	on(f, o, RESET);
+	if (list_len(ev, "reason") > 0) {
+		fputs(sep(o), f);
+		list(f, ev, "reason");
+	}
+	if (list_len(ev, "offer") > 0) {
+		fprintf(f, "%swould love: ", sep(o));
+		list(f, ev, "offer");
+	}
+	if (num(ev, "raincheck", &rc)) {
+		when_at(when, sizeof(when), (time_t)rc, o->now);
+		fprintf(f, "%srain check %s", sep(o), when);
+	}
+	fputc('\n', f);
+	note_line(f, ev, "  ", o);
+	if (msg_get_map(ev, "checkin", &ci) == 0) {
+		fputs("  (", f);
+		name(f, ci, "author", o);
+		checkin_fields(f, ci, o, 1);
+		fputs(")\n", f);
+	}
+}
+
+void
+render_event(FILE *f, const msgpack_object *ev, const struct render_opts *o)
+{
+	char kind[24], when[48], id[9];
+	uint64_t ts = 0;
+
+	field(ev, "kind", kind, sizeof(kind));
+	if (num(ev, "ts", &ts)) {
+		when_ago(when, sizeof(when), (time_t)ts, o->now);
+		on(f, o, DIM);
+		fprintf(f, "%-16s ", when);
+		on(f, o, RESET);
+	}
+	if (strcmp(kind, "checkin") == 0) {
+		name(f, ev, "author", o);
+		checkin_fields(f, ev, o, 0);
+		fputc('\n', f);
+		note_line(f, ev, "                   ", o);
+	} else if (strcmp(kind, "bid") == 0) {
+		bid_line(f, ev, o, 0);
+		note_line(f, ev, "                   ", o);
+	} else if (strcmp(kind, "response") == 0) {
+		response_line(f, ev, o);
+	} else if (strcmp(kind, "retract") == 0) {
+		name(f, ev, "author", o);
+		short_id(id, ev, "ref");
+		fprintf(f, " took back [%s]\n", id);
+	} else if (strcmp(kind, "raincheck_due") == 0) {
+		short_id(id, ev, "bid");
+		fprintf(f, "rain check due now [%s]\n", id);
+	} else {
+		fprintf(f, "%s\n", kind[0] ? kind : "event");
+	}
+}
+
+void
+render_spark(char *buf, size_t cap, const int *v, size_t n, int lo, int hi, int unicode)
+{
+	static const char *const blocks[8] = {
+		"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
+		"\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88",
+	};
+	size_t i, len = 0;
+
+	if (cap == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		char cell[4];
+		size_t cl;
+
+		if (v[i] < lo || v[i] > hi) {
+			strcpy(cell, unicode ? " " : ".");
+		} else if (unicode) {
+			int b = hi > lo ? (v[i] - lo) * 7 / (hi - lo) : 7;
+
+			memcpy(cell, blocks[b], 4);
+		} else {
+			cell[0] = (char)('0' + v[i]);
+			cell[1] = '\0';
+		}
+		cl = strlen(cell);
+		if (len + cl + 1 > cap)
+			break;
+		memcpy(buf + len, cell, cl + 1);
+		len += cl;
+	}
+}
+
+struct person {
+	char name[NAME_MAX_SHOW + 1];
+	int v[3][SPARK_DAYS_MAX];
+	uint64_t vts[3][SPARK_DAYS_MAX];   /* ts of the check-in that set each cell */
+};
+
+static struct person *
+person_for(struct person *pp, size_t *np, const char *who)
+{
+	size_t i;
+
+	for (i = 0; i < *np; i++)
+		if (strcmp(pp[i].name, who) == 0)
+			return &pp[i];
+	if (*np == PEOPLE_MAX)
+		return NULL;
+	pp = &pp[(*np)++];
+	snprintf(pp->name, sizeof(pp->name), "%s", who);
+	for (i = 0; i < 3; i++)
+		for (size_t d = 0; d < SPARK_DAYS_MAX; d++)
+			pp->v[i][d] = -1;
+	return pp;
+}
+
+void
+render_log(FILE *f, const msgpack_object *log, time_t since, const struct render_opts *o)
+{
+	static const char *const keys[3] = { "mood", "desire", "capacity" };
+	const msgpack_object *evs;
+	struct person *people;
+	size_t n = 0, np = 0, i, ndays;
+	long first, today = when_day(o->now);
+
+	if (msg_get_array(log, "events", SIZE_MAX, &evs, &n) != 0 || n == 0) {
+		fputs("Nothing in this period.\n", f);
+		return;
+	}
+	first = when_day(since);
+	if (today - first + 1 > SPARK_DAYS_MAX)
+		first = today - SPARK_DAYS_MAX + 1;
+	ndays = (size_t)(today - first + 1);
+	people = calloc(PEOPLE_MAX, sizeof(*people));
+	if (people == NULL)
+		return;
+	/* The latest check-in of each day sets that day's cell. */
+	for (i = 0; i < n; i++) {
+		char kind[16], who[NAME_MAX_SHOW + 1];
+		struct person *p;
+		uint64_t ts, v;
+		long day;
+
+		field(&evs[i], "kind", kind, sizeof(kind));
+		if (strcmp(kind, "checkin") != 0 || !num(&evs[i], "ts", &ts))
+			continue;
+		day = when_day((time_t)ts);
+		if (day < first || day > today)
+			continue;
+		field(&evs[i], "author", who, sizeof(who));
+		if ((p = person_for(people, &np, who)) == NULL)
+			continue;
+		for (int k = 0; k < 3; k++) {
+			if (!num(&evs[i], keys[k], &v) || v > 5)
+				continue;
+			if (p->v[k][day - first] < 0 || p->vts[k][day - first] < ts) {
+				p->v[k][day - first] = (int)v;
+				p->vts[k][day - first] = ts;
+			}
+		}
+	}
+	if (np > 0) {
+		char spark[SPARK_DAYS_MAX * 3 + 1];
+
+		on(f, o, BOLD);
+		fprintf(f, "Trend, one cell a day over %zu day%s (oldest left):\n", ndays,
+		    ndays == 1 ? "" : "s");
+		on(f, o, RESET);
+		for (i = 0; i < np; i++) {
+			for (int k = 0; k < 3; k++) {
+				render_spark(spark, sizeof(spark), people[i].v[k], ndays,
+				    k == 0 ? 1 : 0, 5, o->unicode);
+				fprintf(f, "  %-12.12s %-9s%s%s%s\n", k == 0 ? people[i].name : "",
+				    keys[k], o->unicode ? "\xe2\x96\x95" : "|", spark,
+				    o->unicode ? "\xe2\x96\x8f" : "|");
+			}
+		}
+		fputc('\n', f);
+	}
+	free(people);
+	for (i = 0; i < n; i++)
+		render_event(f, &evs[i], o);
+}
+
+static void
+section(FILE *f, const char *title, const struct render_opts *o)
+{
+	fputc('\n', f);
+	on(f, o, BOLD);
+	fputs(title, f);
+	on(f, o, RESET);
+	fputc('\n', f);
+}
+
+void
+render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
+{
+	const msgpack_object *me = NULL, *ci, *arr;
+	size_t n = 0, i;
+	char nm[NAME_MAX_SHOW + 1], when[48];
+	uint64_t v;
+
+	if (msg_get_map(st, "me", &me) == 0) {
+		field(me, "name", nm, sizeof(nm));
+		on(f, o, BOLD);
+		fprintf(f, "%s", nm[0] ? nm : "you");
+		on(f, o, RESET);
+		fputs(" (you)", f);
+		if (msg_get_map(me, "checkin", &ci) == 0) {
+			checkin_fields(f, ci, o, 1);
+			fputc('\n', f);
+			note_line(f, ci, "  ", o);
+		} else {
+			fprintf(f, "%sno check-in yet: attune checkin\n", sep(o));
+		}
+	}
+	if (msg_get_array(st, "partners", SIZE_MAX, &arr, &n) != 0 || n == 0) {
+		fputs("No partner yet: invite one with `attune pair`.\n", f);
+	}
+	for (i = 0; i < n; i++) {
+		if (msg_get_map(&arr[i], "checkin", &ci) == 0) {
+			name(f, &arr[i], "name", o);
+			checkin_fields(f, ci, o, 1);
+			fputc('\n', f);
+			note_line(f, ci, "  ", o);
+		} else {
+			name(f, &arr[i], "name", o);
+			fprintf(f, "%sno check-in yet", sep(o));
+			if (num(&arr[i], "last_seen", &v)) {
+				when_ago(when, sizeof(when), (time_t)v, o->now);
+				fprintf(f, " (last heard from %s)", when);
+			}
+			fputc('\n', f);
+		}
+	}
+	if (msg_get_array(st, "bids_to_me", SIZE_MAX, &arr, &n) == 0 && n > 0) {
+		section(f, "Bids to you (answer with attune respond ID --yes|--not-tonight|--later):", o);
+		for (i = 0; i < n; i++) {
+			fputs("  ", f);
+			bid_line(f, &arr[i], o, 1);
+			note_line(f, &arr[i], "    ", o);
+		}
+	}
+	if (msg_get_array(st, "bids_from_me", SIZE_MAX, &arr, &n) == 0 && n > 0) {
+		section(f, "Your bids:", o);
+		for (i = 0; i < n; i++) {
+			fputs("  ", f);
+			bid_line(f, &arr[i], o, 1);
+			note_line(f, &arr[i], "    ", o);
+		}
+	}
+	if (msg_get_array(st, "rainchecks", SIZE_MAX, &arr, &n) == 0 && n > 0) {
+		section(f, "Rain checks:", o);
+		for (i = 0; i < n; i++) {
+			char id[9], who[NAME_MAX_SHOW + 1];
+
+			short_id(id, &arr[i], "bid");
+			field(&arr[i], "who", who, sizeof(who));
+			if (num(&arr[i], "at", &v))
+				when_at(when, sizeof(when), (time_t)v, o->now);
+			else
+				strcpy(when, "some time");
+			fprintf(f, "  %s%swith %s", when, sep(o), who[0] ? who : "?");
+			if (num(&arr[i], "at", &v) && (time_t)v <= o->now)
+				fprintf(f, "%sdue now", sep(o));
+			fprintf(f, "  [%s]\n", id);
+		}
+	}
+	if (me != NULL) {
+		int connected = flag(me, "connected");
+		uint64_t outbox = 0, bad = 0;
+
+		num(me, "outbox", &outbox);
+		num(me, "undecryptable", &bad);
+		if (!connected || outbox > 0) {
+			fputc('\n', f);
+			on(f, o, DIM);
+			fprintf(f, "%s", connected ? "Connected to the relay" :
+			    "Not connected to the relay right now");
+			if (outbox > 0)
+				fprintf(f, "%s%u message%s waiting to be sent", sep(o), (unsigned)outbox,
+				    outbox == 1 ? "" : "s");
+			on(f, o, RESET);
+			fputc('\n', f);
+		}
+		if (bad > 0)
+			fprintf(f, "%u message%s could not be decrypted and were dropped.\n",
+			    (unsigned)bad, bad == 1 ? "" : "s");
+	}
+}
+
+void
+render_partners(FILE *f, const msgpack_object *rep, const struct render_opts *o)
+{
+	const msgpack_object *arr;
+	size_t n = 0, i;
+	uint64_t v;
+	char when[48];
+
+	if (msg_get_array(rep, "partners", SIZE_MAX, &arr, &n) != 0 || n == 0) {
+		fputs("No partner yet: invite one with `attune pair`.\n", f);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		name(f, &arr[i], "name", o);
+		if (num(&arr[i], "devices", &v))
+			fprintf(f, "%s%u device%s", sep(o), (unsigned)v, v == 1 ? "" : "s");
+		if (num(&arr[i], "since", &v)) {
+			when_ago(when, sizeof(when), (time_t)v, o->now);
+			fprintf(f, "%spaired %s", sep(o), when);
+		}
+		if (num(&arr[i], "last_seen", &v)) {
+			when_ago(when, sizeof(when), (time_t)v, o->now);
+			fprintf(f, "%slast heard from %s", sep(o), when);
+		}
+		fputc('\n', f);
+	}
+}
+
+void
+render_devices(FILE *f, const msgpack_object *rep, const struct render_opts *o)
+{
+	const msgpack_object *arr;
+	size_t n = 0, i;
+	char id[40], nm[NAME_MAX_SHOW + 1];
+
+	if (msg_get_array(rep, "devices", SIZE_MAX, &arr, &n) != 0 || n == 0) {
+		fputs("No devices.\n", f);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		field(&arr[i], "id", id, sizeof(id));
+		if (id[0] == '\0')
+			field(&arr[i], "device", id, sizeof(id));
+		fprintf(f, "%s", id);
+		if (field(&arr[i], "name", nm, sizeof(nm))[0] != '\0')
+			fprintf(f, "%s%s", sep(o), nm);
+		if (flag(&arr[i], "this"))
+			fprintf(f, "%sthis device", sep(o));
+		if (flag(&arr[i], "revoked"))
+			fprintf(f, "%srevoked", sep(o));
+		fputc('\n', f);
+	}
+}

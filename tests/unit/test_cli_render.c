@@ -1,0 +1,374 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+#include <msgpack.h>
+
+#include "clients/lib/render.h"
+
+/* Wednesday 2026-11-25 14:30 UTC. */
+#define NOW 1795617000
+
+static msgpack_sbuffer sb;
+static msgpack_packer pk;
+
+static void
+s(const char *str)
+{
+	msgpack_pack_str_with_body(&pk, str, strlen(str));
+}
+
+static void
+kv_s(const char *k, const char *v)
+{
+	s(k);
+	s(v);
+}
+
+static void
+kv_u(const char *k, uint64_t v)
+{
+	s(k);
+	msgpack_pack_uint64(&pk, v);
+}
+
+static void
+kv_b(const char *k, int v)
+{
+	s(k);
+	if (v)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+}
+
+/* kv_list("tags", "tired", "stressed", NULL) */
+static void
+kv_list(const char *k, ...)
+{
+	va_list ap;
+	const char *item;
+	int n = 0;
+
+	va_start(ap, k);
+	while (va_arg(ap, const char *) != NULL)
+		n++;
+	va_end(ap);
+	s(k);
+	msgpack_pack_array(&pk, (size_t)n);
+	va_start(ap, k);
+	while ((item = va_arg(ap, const char *)) != NULL)
+		s(item);
+	va_end(ap);
+}
+
+static void
+begin(void)
+{
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+}
+
+/* Sam's check-in of the example, 20 minutes old. */
+static void
+sam_checkin(const char *note)
+{
+	msgpack_pack_map(&pk, note ? 12 : 11);
+	kv_s("kind", "checkin");
+	kv_s("id", "00112233445566778899aabbccddeeff");
+	kv_s("author", "Sam");
+	kv_b("mine", 0);
+	kv_u("ts", NOW - 20 * 60);
+	kv_u("mood", 2);
+	kv_u("desire", 1);
+	kv_u("capacity", 1);
+	kv_list("tags", "tired", "stressed", NULL);
+	kv_list("open_to", "cuddle", "talk", NULL);
+	kv_u("valid_until", NOW + 3600 * 12);
+	if (note)
+		kv_s("note", note);
+}
+
+/* Renders with fn into a malloc'd string. */
+static char *
+render(void (*fn)(FILE *, const msgpack_object *, const struct render_opts *),
+    int unicode, int color)
+{
+	struct render_opts o = { .color = color, .unicode = unicode, .now = NOW };
+	msgpack_unpacked up;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	msgpack_unpacked_init(&up);
+	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+	fn(f, &up.data, &o);
+	fclose(f);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
+	return out;
+}
+
+static void
+test_checkin_line(void **state)
+{
+	char *out;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	begin();
+	sam_checkin("deadline day, would love to just hold you tonight");
+	out = render(render_checkin, 1, 0);
+	assert_string_equal(out,
+	    "Sam \xc2\xb7 20 min ago \xc2\xb7 mood 2/5 \xc2\xb7 desire 1/5 \xc2\xb7 capacity low"
+	    " \xc2\xb7 tired, stressed \xc2\xb7 open to: cuddle, talk\n"
+	    "  \xe2\x80\x9c" "deadline day, would love to just hold you tonight\xe2\x80\x9d\n");
+	free(out);
+
+	/* Plain (not a terminal): ASCII only, no escape sequences. */
+	begin();
+	sam_checkin("deadline day");
+	out = render(render_checkin, 0, 0);
+	assert_string_equal(out,
+	    "Sam - 20 min ago - mood 2/5 - desire 1/5 - capacity low - tired, stressed"
+	    " - open to: cuddle, talk\n  \"deadline day\"\n");
+	free(out);
+
+	/* Colour adds escapes around the name. */
+	begin();
+	sam_checkin(NULL);
+	out = render(render_checkin, 1, 1);
+	assert_non_null(strstr(out, "\033[1mSam\033[0m"));
+	free(out);
+}
+
+/* A field scoped away from this reader is absent, and simply not shown. */
+static void
+test_scoped_fields(void **state)
+{
+	char *out;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	begin();
+	msgpack_pack_map(&pk, 6);
+	kv_s("kind", "checkin");
+	kv_s("author", "Sam");
+	kv_u("ts", NOW - 3 * 3600 - 10);
+	kv_u("mood", 4);
+	kv_list("tags", NULL);
+	kv_b("responsive", 1);
+	out = render(render_checkin, 0, 0);
+	assert_string_equal(out, "Sam - 3 h ago - mood 4/5 - responsive\n");
+	free(out);
+}
+
+/* A note with control characters cannot drive the terminal. */
+static void
+test_hostile_note(void **state)
+{
+	char *out;
+
+	(void)state;
+	begin();
+	msgpack_pack_map(&pk, 4);
+	kv_s("kind", "checkin");
+	kv_s("author", "S\033[2Jam");
+	kv_u("ts", NOW);
+	kv_s("note", "line1\nline2\033]0;title\007");
+	out = render(render_checkin, 0, 0);
+	assert_null(strchr(out, '\033'));
+	assert_null(strchr(out, '\007'));
+	assert_non_null(strstr(out, "line1 line2"));
+	free(out);
+}
+
+static void
+test_status(void **state)
+{
+	char *out;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	begin();
+	msgpack_pack_map(&pk, 7);
+	kv_s("t", "status");
+	kv_u("id", 3);
+	s("me");
+	msgpack_pack_map(&pk, 7);
+	kv_s("name", "Alex");
+	kv_s("device", "0011223344556677");
+	kv_s("relay", "attune://127.0.0.1:7443/x");
+	kv_b("connected", 0);
+	kv_u("outbox", 2);
+	kv_u("undecryptable", 0);
+	s("checkin");
+	msgpack_pack_nil(&pk);
+	s("partners");
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_map(&pk, 3);
+	kv_s("name", "Sam");
+	s("checkin");
+	sam_checkin("deadline day");
+	kv_u("last_seen", NOW - 60);
+	msgpack_pack_map(&pk, 3);
+	kv_s("name", "Jo");
+	s("checkin");
+	msgpack_pack_nil(&pk);
+	s("last_seen");
+	msgpack_pack_nil(&pk);
+	s("bids_to_me");
+	msgpack_pack_array(&pk, 0);
+	s("bids_from_me");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 8);
+	kv_s("kind", "bid");
+	kv_s("id", "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+	kv_s("author", "Alex");
+	kv_b("mine", 1);
+	kv_u("ts", NOW - 5 * 60);
+	kv_s("bid_kind", "tonight");
+	kv_list("to", "Sam", NULL);
+	kv_s("state", "answered");
+	s("rainchecks");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 3);
+	kv_s("bid", "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+	kv_s("who", "Sam");
+	kv_u("at", NOW + 3 * 86400 + 5.5 * 3600);    /* Saturday 20:00 */
+	out = render(render_status, 0, 0);
+	assert_string_equal(out,
+	    "Alex (you) - no check-in yet: attune checkin\n"
+	    "Sam - 20 min ago - mood 2/5 - desire 1/5 - capacity low - tired, stressed"
+	    " - open to: cuddle, talk\n"
+	    "  \"deadline day\"\n"
+	    "Jo - no check-in yet\n"
+	    "\nYour bids:\n"
+	    "  Alex -> Sam - tonight? - 5 min ago - answered  [a1b2c3d4]\n"
+	    "\nRain checks:\n"
+	    "  Sat 20:00 - with Sam  [a1b2c3d4]\n"
+	    "\nNot connected to the relay right now - 2 messages waiting to be sent\n");
+	free(out);
+}
+
+static void
+test_no_partner(void **state)
+{
+	char *out;
+
+	(void)state;
+	begin();
+	msgpack_pack_map(&pk, 1);
+	s("partners");
+	msgpack_pack_array(&pk, 0);
+	out = render(render_status, 0, 0);
+	assert_non_null(strstr(out, "attune pair"));
+	free(out);
+}
+
+static void
+test_response_event(void **state)
+{
+	char *out;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	begin();
+	msgpack_pack_map(&pk, 10);
+	kv_s("kind", "response");
+	kv_s("id", "ffeeddccbbaa99887766554433221100");
+	kv_s("author", "Sam");
+	kv_u("ts", NOW - 120);
+	kv_s("bid", "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+	kv_s("answer", "not-tonight");
+	kv_list("reason", "tired", NULL);
+	kv_list("offer", "cuddle", NULL);
+	kv_u("raincheck", NOW + 3 * 86400 + 5.5 * 3600);
+	kv_s("note", "wiped out from the deadline");
+	out = render(render_event, 0, 0);
+	assert_string_equal(out,
+	    "2 min ago        Sam answered [a1b2c3d4]: not tonight - tired - would love: cuddle"
+	    " - rain check Sat 20:00\n  \"wiped out from the deadline\"\n");
+	free(out);
+}
+
+static void
+test_spark(void **state)
+{
+	char b[64];
+	int v[5] = { 1, 3, -1, 5, 0 };
+
+	(void)state;
+	render_spark(b, sizeof(b), v, 5, 0, 5, 0);
+	assert_string_equal(b, "13.50");
+	render_spark(b, sizeof(b), v, 5, 0, 5, 1);
+	assert_string_equal(b, "\xe2\x96\x82\xe2\x96\x85 \xe2\x96\x88\xe2\x96\x81");
+	render_spark(b, 5, v, 5, 0, 5, 1);              /* cut, still terminated */
+	assert_string_equal(b, "\xe2\x96\x82");
+}
+
+/* The log: a sparkline row per person and scale, one cell per day. */
+static void
+test_log_trend(void **state)
+{
+	struct render_opts o = { .color = 0, .unicode = 0, .now = NOW };
+	msgpack_unpacked up;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int d;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	begin();
+	msgpack_pack_map(&pk, 1);
+	s("events");
+	msgpack_pack_array(&pk, 3);
+	for (d = 0; d < 3; d++) {
+		msgpack_pack_map(&pk, 6);
+		kv_s("kind", "checkin");
+		kv_s("author", "Sam");
+		kv_u("ts", NOW - (uint64_t)d * 2 * 86400);   /* today, 2 and 4 days ago */
+		kv_u("mood", (uint64_t)(5 - d));
+		kv_u("desire", (uint64_t)d);
+		kv_u("capacity", 3);
+	}
+	msgpack_unpacked_init(&up);
+	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+	f = open_memstream(&out, &len);
+	render_log(f, &up.data, NOW - 4 * 86400, &o);
+	fclose(f);
+	assert_non_null(strstr(out, "  Sam          mood     |3.4.5|\n"));
+	assert_non_null(strstr(out, "               desire   |2.1.0|\n"));
+	assert_non_null(strstr(out, "               capacity |3.3.3|\n"));
+	assert_non_null(strstr(out, "just now         Sam - mood 5/5"));
+	free(out);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_checkin_line),
+		cmocka_unit_test(test_scoped_fields),
+		cmocka_unit_test(test_hostile_note),
+		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_no_partner),
+		cmocka_unit_test(test_response_event),
+		cmocka_unit_test(test_spark),
+		cmocka_unit_test(test_log_trend),
+	};
+	return cmocka_run_group_tests_name("cli_render", tests, NULL, NULL);
+}

@@ -1,0 +1,795 @@
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "proto/err.h"
+#include "proto/msg.h"
+#include "relay/conn.h"
+#include "relay/request.h"
+
+#define SPK_MAX 1024
+#define OTK_MAX 512
+#define OTKS_PER_REQUEST 256
+#define ACKS_PER_REQUEST 1024
+
+/* Limits for requests: nothing the relay accepts nests deeper than 3. */
+static const struct msg_limits relay_limits = {
+	.max_depth = 4, .max_str = 256, .max_bin = FRAME_MAX, .max_array = 1024,
+	.max_total_objects = 4096,
+};
+
+/* The wire code and the stats reason for an outcome. */
+static const char *
+code_of(int r, enum stats_reason *why)
+{
+	static const struct { int r; const char *code; enum stats_reason why; } map[] = {
+		{ STORE_EIO, "storage", REASON_storage },
+		{ STORE_EFULL, "mailbox-full", REASON_mailbox_full },
+		{ STORE_EUNKNOWN, "unknown-device", REASON_unknown_device },
+		{ STORE_EINVITE, "invite-invalid", REASON_invite_invalid },
+		{ STORE_EUSED, "invite-used", REASON_invite_used },
+		{ STORE_EEXPIRED, "invite-expired", REASON_invite_expired },
+		{ STORE_ENOTFOUND, "not-found", REASON_bad_message },
+		{ NP_EUNKNOWN, "np-unknown", REASON_np_unknown },
+		{ NP_ETAKEN, "np-taken", REASON_np_taken },
+		{ NP_EFULL, "busy", REASON_busy },
+		{ NP_EQUEUE, "busy", REASON_busy },
+		{ NP_ENOTSIDE, "not-allowed", REASON_not_allowed },
+		{ ATT_ELIMIT, "rate-limited", REASON_rate_limited },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].r == r) {
+			*why = map[i].why;
+			return map[i].code;
+		}
+	*why = REASON_bad_message;
+	return att_errcode(r);
+}
+
+static const char *
+text_of(const char *code)
+{
+	if (strcmp(code, "storage") == 0)
+		return "the relay could not store this (disk full or I/O error); try again later";
+	if (strcmp(code, "mailbox-full") == 0)
+		return "the recipient's mailbox is full until it fetches its envelopes";
+	if (strcmp(code, "unknown-device") == 0)
+		return "the recipient is not registered at this relay";
+	if (strcmp(code, "invite-invalid") == 0)
+		return "this invite is not known to the relay";
+	if (strcmp(code, "invite-used") == 0)
+		return "this invite has been used up; ask the relay operator for a new one";
+	if (strcmp(code, "invite-expired") == 0)
+		return "this invite has expired; ask the relay operator for a new one";
+	if (strcmp(code, "not-registered") == 0)
+		return "register this device with an invite first";
+	if (strcmp(code, "rate-limited") == 0)
+		return "too many requests; slow down";
+	if (strcmp(code, "busy") == 0)
+		return "the relay is busy; try again shortly";
+	if (strcmp(code, "np-unknown") == 0)
+		return "no such nameplate (or it expired)";
+	if (strcmp(code, "np-taken") == 0)
+		return "this nameplate is already in use";
+	if (strcmp(code, "unknown-type") == 0)
+		return "this relay does not know that request type";
+	if (strcmp(code, "not-allowed") == 0)
+		return "not allowed on this connection";
+	return NULL;
+}
+
+/* Answers an error and logs the rejection. */
+static void
+fail(struct conn *c, uint64_t id, int r, const char *t)
+{
+	enum stats_reason why;
+	const char *code = code_of(r, &why);
+	const char *text = text_of(code);
+
+	server_reject(c->srv, why, "conn=%" PRIu64 " t=%s code=%s", c->id, t, code);
+	conn_send_error(c, id, code, text != NULL ? text : att_strerror(r));
+}
+
+static void
+fail_code(struct conn *c, uint64_t id, enum stats_reason why, const char *code, const char *t)
+{
+	const char *text = text_of(code);
+
+	server_reject(c->srv, why, "conn=%" PRIu64 " t=%s code=%s", c->id, t, code);
+	conn_send_error(c, id, code, text != NULL ? text : "request refused");
+}
+
+static void
+reply_ok(struct conn *c, uint64_t id)
+{
+	struct msg_out m;
+
+	msg_out_init(&m);
+	msg_out_begin(&m, "ok", id, 0);
+	conn_send(c, &m);
+	msg_out_free(&m);
+}
+
+/* Every commit op starts with this: the connection it answers (referenced). */
+struct req_op {
+	struct commit_op op;
+	struct conn *c;
+	uint64_t id;
+	const char *t;
+};
+
+static void
+op_submit(struct conn *c, struct req_op *o, uint64_t id, const char *t,
+    int (*run)(struct commit_op *, struct store *), void (*done)(struct commit_op *))
+{
+	o->c = c;
+	o->id = id;
+	o->t = t;
+	o->op.run = run;
+	o->op.done = done;
+	conn_ref(c);
+	c->pending++;
+	commit_submit(c->srv->commit, &o->op);
+}
+
+/* Ends an op: 1 if the connection is still there to answer. */
+static int
+op_finish(struct req_op *o)
+{
+	conn_request_done(o->c);
+	return o->c->state == CONN_READY;
+}
+
+/* ---- ping, sync ---- */
+
+static void
+h_ping(struct conn *c, const struct msg *m)
+{
+	struct msg_out o;
+
+	msg_out_init(&o);
+	msg_out_pong(&o, msg_id(m));
+	conn_send(c, &o);
+	msg_out_free(&o);
+}
+
+static void
+h_sync(struct conn *c, const struct msg *m)
+{
+	/* A sync (re)starts delivery from the oldest unacknowledged envelope. */
+	c->synced = 1;
+	c->last_sent = 0;
+	c->n_inflight = 0;
+	reply_ok(c, msg_id(m));
+	conn_pump(c);
+}
+
+/* ---- register ---- */
+
+struct reg_op {
+	struct req_op r;
+	uint64_t now;
+	size_t len;
+	char token[STORE_TOKEN_MAX];
+};
+
+static int
+reg_run(struct commit_op *op, struct store *st)
+{
+	struct reg_op *o = (struct reg_op *)op;
+
+	return store_register(st, o->r.c->dev, o->token, o->len, o->now);
+}
+
+static void
+reg_done(struct commit_op *op)
+{
+	struct reg_op *o = (struct reg_op *)op;
+	struct conn *c = o->r.c;
+	char id[17];
+
+	if (op_finish(&o->r)) {
+		if (op->result < 0)
+			fail(c, o->r.id, op->result, "register");
+		else {
+			if (!c->registered) {
+				c->srv->stats.registrations++;
+				conn_devid(id, c->dev);
+				log_event(&c->srv->log, "register", "conn=%" PRIu64 " dev=%s", c->id, id);
+			}
+			c->registered = 1;
+			reply_ok(c, o->r.id);
+		}
+	}
+	sodium_memzero(o->token, sizeof o->token);
+	conn_unref(c);
+	free(o);
+}
+
+static void
+h_register(struct conn *c, const struct msg *m)
+{
+	const char *tok;
+	size_t len;
+	struct reg_op *o;
+	int r = msg_get_str(msg_root(m), "invite", STORE_TOKEN_MAX, &tok, &len);
+
+	if (r < 0) {
+		fail(c, msg_id(m), r, "register");
+		return;
+	}
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		return;
+	memcpy(o->token, tok, len);
+	o->len = len;
+	o->now = server_time();
+	op_submit(c, &o->r, msg_id(m), "register", reg_run, reg_done);
+}
+
+/* ---- invite (a registered device asks for one to hand to a partner) ---- */
+
+struct inv_op {
+	struct req_op r;
+	uint64_t now, uses, expires, per_day;
+	char token[STORE_TOKEN_MAX + 1];
+};
+
+static int
+inv_run(struct commit_op *op, struct store *st)
+{
+	struct inv_op *o = (struct inv_op *)op;
+	int n = store_invite_count_by(st, o->r.c->dev, o->now - 86400);
+
+	if (n < 0)
+		return n;
+	if ((uint64_t)n >= o->per_day)
+		return ATT_ELIMIT;
+	return store_invite_create(st, o->token, o->r.c->dev, o->uses, o->expires, o->now);
+}
+
+static void
+inv_done(struct commit_op *op)
+{
+	struct inv_op *o = (struct inv_op *)op;
+	struct conn *c = o->r.c;
+	struct msg_out m;
+
+	if (op_finish(&o->r)) {
+		if (op->result < 0)
+			fail(c, o->r.id, op->result, "invite");
+		else {
+			msg_out_init(&m);
+			msg_out_begin(&m, "invite", o->r.id, 2);
+			msg_out_str(&m, "token", o->token);
+			msg_out_uint(&m, "expires", o->expires);
+			conn_send(c, &m);
+			msg_out_free(&m);
+			log_event(&c->srv->log, "invite", "conn=%" PRIu64 " uses=%" PRIu64, c->id, o->uses);
+		}
+	}
+	sodium_memzero(o->token, sizeof o->token);
+	conn_unref(c);
+	free(o);
+}
+
+static void
+h_invite(struct conn *c, const struct msg *m)
+{
+	const struct config *cfg = &c->srv->cfg;
+	uint64_t uses = 1, ttl = cfg->invite_default_ttl;
+	struct inv_op *o;
+	int r;
+
+	if (!cfg->device_invites) {
+		fail_code(c, msg_id(m), REASON_not_allowed, "not-allowed", "invite");
+		return;
+	}
+	if (((r = msg_get_uint(msg_root(m), "uses", cfg->invite_max_uses, &uses)) < 0 &&
+	    r != ATT_EMISSING) ||
+	    ((r = msg_get_uint(msg_root(m), "ttl", cfg->invite_max_ttl, &ttl)) < 0 &&
+	    r != ATT_EMISSING)) {
+		fail(c, msg_id(m), r, "invite");
+		return;
+	}
+	if (uses == 0 || ttl == 0) {
+		fail(c, msg_id(m), ATT_ERANGE, "invite");
+		return;
+	}
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		return;
+	o->now = server_time();
+	o->uses = uses;
+	o->expires = o->now + ttl;
+	o->per_day = cfg->device_invites_per_day;
+	op_submit(c, &o->r, msg_id(m), "invite", inv_run, inv_done);
+}
+
+/* ---- put ---- */
+
+struct put_item {
+	uint8_t to[32];
+	const uint8_t *env;
+	size_t len;
+};
+
+struct put_op {
+	struct req_op r;
+	uint64_t ts;
+	struct store_quota q;
+	size_t n;
+	uint8_t *data;
+	struct put_item items[];
+};
+
+static int
+put_run(struct commit_op *op, struct store *st)
+{
+	struct put_op *o = (struct put_op *)op;
+	uint64_t seq;
+	size_t i;
+	int r;
+
+	for (i = 0; i < o->n; i++)
+		if ((r = store_put(st, o->r.c->dev, o->items[i].to, o->items[i].env, o->items[i].len,
+		    o->ts, &o->q, &seq)) < 0)
+			return r;
+	return 0;
+}
+
+static void
+put_done(struct commit_op *op)
+{
+	struct put_op *o = (struct put_op *)op;
+	struct conn *c = o->r.c;
+	struct server *srv = c->srv;
+	struct htab_node *n;
+	size_t i;
+
+	if (op_finish(&o->r)) {
+		if (op->result < 0)
+			fail(c, o->r.id, op->result, "put");
+		else
+			reply_ok(c, o->r.id);
+	}
+	if (op->result >= 0) {
+		srv->stats.puts++;
+		srv->stats.put_items += o->n;
+		for (i = 0; i < o->n; i++)
+			if ((n = htab_find(srv->devices, o->items[i].to)) != NULL)
+				conn_pump((struct conn *)((char *)n - offsetof(struct conn, dnode)));
+	}
+	conn_unref(c);
+	free(o);
+}
+
+static void
+h_put(struct conn *c, const struct msg *m)
+{
+	const struct config *cfg = &c->srv->cfg;
+	const msgpack_object *items;
+	size_t n, i, total = 0;
+	struct put_op *o;
+	uint8_t *p;
+	int r;
+
+	if ((r = msg_get_array(msg_root(m), "items", cfg->batch_max, &items, &n)) < 0) {
+		fail(c, msg_id(m), r, "put");
+		return;
+	}
+	if (n == 0) {
+		fail(c, msg_id(m), ATT_ERANGE, "put");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const uint8_t *to, *env;
+		size_t len;
+
+		if ((r = msg_get_bin_exact(&items[i], "to", 32, &to)) < 0 ||
+		    (r = msg_get_bin(&items[i], "env", cfg->envelope_max, &env, &len)) < 0) {
+			fail(c, msg_id(m), r, "put");
+			return;
+		}
+		total += len;
+	}
+	if (!limit_take(&c->puts, cfg->put_rate, cfg->put_burst, server_now(c->srv), (double)n)) {
+		fail_code(c, msg_id(m), REASON_rate_limited, "rate-limited", "put");
+		return;
+	}
+	if ((o = calloc(1, sizeof *o + n * sizeof o->items[0] + total)) == NULL)
+		return;
+	p = (uint8_t *)&o->items[n];
+	for (i = 0; i < n; i++) {
+		const uint8_t *to, *env;
+
+		msg_get_bin_exact(&items[i], "to", 32, &to);
+		msg_get_bin(&items[i], "env", cfg->envelope_max, &env, &o->items[i].len);
+		memcpy(o->items[i].to, to, 32);
+		memcpy(p, env, o->items[i].len);
+		o->items[i].env = p;
+		p += o->items[i].len;
+	}
+	o->n = n;
+	o->ts = server_time();
+	o->q.envelopes = cfg->mailbox_envelopes;
+	o->q.bytes = cfg->mailbox_bytes;
+	op_submit(c, &o->r, msg_id(m), "put", put_run, put_done);
+}
+
+/* ---- ack ---- */
+
+struct ack_op {
+	struct req_op r;
+	size_t n;
+	uint64_t seq[];
+};
+
+static int
+ack_run(struct commit_op *op, struct store *st)
+{
+	struct ack_op *o = (struct ack_op *)op;
+	size_t i;
+	int r;
+
+	for (i = 0; i < o->n; i++)
+		if ((r = store_ack(st, o->r.c->dev, o->seq[i])) < 0)
+			return r;
+	return 0;
+}
+
+static void
+ack_done(struct commit_op *op)
+{
+	struct ack_op *o = (struct ack_op *)op;
+	struct conn *c = o->r.c;
+
+	if (op_finish(&o->r)) {
+		if (op->result < 0)
+			fail(c, o->r.id, op->result, "ack");
+		else
+			reply_ok(c, o->r.id);
+	}
+	if (op->result >= 0)
+		c->srv->stats.acks += o->n;
+	conn_unref(c);
+	free(o);
+}
+
+static void
+h_ack(struct conn *c, const struct msg *m)
+{
+	const msgpack_object *items;
+	size_t n, i, j;
+	struct ack_op *o;
+	int r;
+
+	if ((r = msg_get_array(msg_root(m), "seq", ACKS_PER_REQUEST, &items, &n)) < 0) {
+		fail(c, msg_id(m), r, "ack");
+		return;
+	}
+	if ((o = calloc(1, sizeof *o + n * sizeof o->seq[0])) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if ((r = msg_obj_uint(&items[i], INT64_MAX, &o->seq[i])) < 0) {
+			free(o);
+			fail(c, msg_id(m), r, "ack");
+			return;
+		}
+	o->n = n;
+	/* The window opens now; the rows go with the next commit. */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < c->n_inflight; j++)
+			if (c->inflight[j] == o->seq[i]) {
+				c->inflight[j] = c->inflight[--c->n_inflight];
+				break;
+			}
+	op_submit(c, &o->r, msg_id(m), "ack", ack_run, ack_done);
+	conn_pump(c);
+}
+
+/* ---- prekeys ---- */
+
+struct pk_op {
+	struct req_op r;
+	uint64_t otk_max;
+	size_t spk_len, n;
+	uint8_t *spk;
+	const uint8_t **otk;
+	size_t *otk_len;
+	uint8_t data[];
+};
+
+static int
+pk_run(struct commit_op *op, struct store *st)
+{
+	struct pk_op *o = (struct pk_op *)op;
+
+	return store_prekeys_set(st, o->r.c->dev, o->spk, o->spk_len, o->otk, o->otk_len, o->n,
+	    o->otk_max);
+}
+
+static void
+simple_done(struct commit_op *op)
+{
+	struct req_op *o = (struct req_op *)op;
+	struct conn *c = o->c;
+
+	if (op_finish(o)) {
+		if (op->result < 0)
+			fail(c, o->id, op->result, o->t);
+		else
+			reply_ok(c, o->id);
+	}
+	conn_unref(c);
+	free(o);
+}
+
+static void
+h_prekeys(struct conn *c, const struct msg *m)
+{
+	const msgpack_object *root = msg_root(m), *items = NULL;
+	const uint8_t *spk = NULL, *b;
+	size_t spk_len = 0, n = 0, i, total = 0, len;
+	struct pk_op *o;
+	uint8_t *p;
+	int r;
+
+	if (msg_has(root, "spk") &&
+	    (r = msg_get_bin(root, "spk", SPK_MAX, &spk, &spk_len)) < 0)
+		goto bad;
+	if (msg_has(root, "otks") &&
+	    (r = msg_get_array(root, "otks", OTKS_PER_REQUEST, &items, &n)) < 0)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		if ((r = msg_obj_bin(&items[i], OTK_MAX, &b, &len)) < 0)
+			goto bad;
+		total += len;
+	}
+	if ((o = calloc(1, sizeof *o + spk_len + total + n * (sizeof(uint8_t *) + sizeof(size_t)))) == NULL)
+		return;
+	o->otk = (const uint8_t **)o->data;
+	o->otk_len = (size_t *)(o->otk + n);
+	p = (uint8_t *)(o->otk_len + n);
+	if (spk != NULL) {
+		memcpy(p, spk, spk_len);
+		o->spk = p;
+		o->spk_len = spk_len;
+		p += spk_len;
+	}
+	for (i = 0; i < n; i++) {
+		msg_obj_bin(&items[i], OTK_MAX, &b, &len);
+		memcpy(p, b, len);
+		o->otk[i] = p;
+		o->otk_len[i] = len;
+		p += len;
+	}
+	o->n = n;
+	o->otk_max = c->srv->cfg.otk_max;
+	op_submit(c, &o->r, msg_id(m), "prekeys", pk_run, simple_done);
+	return;
+bad:
+	fail(c, msg_id(m), r, "prekeys");
+}
+
+struct pkget_op {
+	struct req_op r;
+	uint8_t dev[32];
+	size_t spk_len, otk_len;
+	uint8_t spk[SPK_MAX], otk[OTK_MAX];
+};
+
+static int
+pkget_run(struct commit_op *op, struct store *st)
+{
+	struct pkget_op *o = (struct pkget_op *)op;
+
+	return store_prekey_get(st, o->dev, o->spk, sizeof o->spk, &o->spk_len, o->otk,
+	    sizeof o->otk, &o->otk_len);
+}
+
+static void
+pkget_done(struct commit_op *op)
+{
+	struct pkget_op *o = (struct pkget_op *)op;
+	struct conn *c = o->r.c;
+	struct msg_out m;
+
+	if (op_finish(&o->r)) {
+		if (op->result < 0)
+			fail(c, o->r.id, op->result, "prekey_get");
+		else {
+			msg_out_init(&m);
+			msg_out_begin(&m, "prekey_bundle", o->r.id, 2);
+			msg_out_bin(&m, "spk", o->spk, o->spk_len);
+			if (o->otk_len > 0)
+				msg_out_bin(&m, "otk", o->otk, o->otk_len);
+			else
+				msg_out_nil(&m, "otk");
+			conn_send(c, &m);
+			msg_out_free(&m);
+		}
+	}
+	conn_unref(c);
+	free(o);
+}
+
+static void
+h_prekey_get(struct conn *c, const struct msg *m)
+{
+	const uint8_t *dev;
+	struct pkget_op *o;
+	int r = msg_get_bin_exact(msg_root(m), "dev", 32, &dev);
+
+	if (r < 0) {
+		fail(c, msg_id(m), r, "prekey_get");
+		return;
+	}
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		return;
+	memcpy(o->dev, dev, 32);
+	op_submit(c, &o->r, msg_id(m), "prekey_get", pkget_run, pkget_done);
+}
+
+static void
+h_prekey_count(struct conn *c, const struct msg *m)
+{
+	struct msg_out o;
+	int n = store_prekey_count(c->srv->reader, c->dev);
+
+	if (n < 0) {
+		fail(c, msg_id(m), n, "prekey_count");
+		return;
+	}
+	msg_out_init(&o);
+	msg_out_begin(&o, "prekey_count", msg_id(m), 1);
+	msg_out_uint(&o, "n", (uint64_t)n);
+	conn_send(c, &o);
+	msg_out_free(&o);
+}
+
+/* ---- nameplates ---- */
+
+void
+request_np_push(void *ctx, void *side, enum np_push what, uint32_t np, const uint8_t *data,
+    size_t len)
+{
+	struct conn *c = side;
+	struct msg_out m;
+
+	(void)ctx;
+	msg_out_init(&m);
+	if (what == NP_MSG) {
+		msg_out_begin(&m, "np_msg", 0, 2);
+		msg_out_uint(&m, "np", np);
+		msg_out_bin(&m, "data", data, len);
+	} else {
+		msg_out_begin(&m, "np_closed", 0, 1);
+		msg_out_uint(&m, "np", np);
+	}
+	conn_send(c, &m);
+	msg_out_free(&m);
+}
+
+static int
+np_rate(struct conn *c, const struct msg *m)
+{
+	const struct config *cfg = &c->srv->cfg;
+
+	if (c->src != NULL && !limit_take(&c->src->np, cfg->nameplate_rate, cfg->nameplate_burst,
+	    server_now(c->srv), 1)) {
+		fail_code(c, msg_id(m), REASON_rate_limited, "rate-limited", msg_type(m));
+		return 0;
+	}
+	return 1;
+}
+
+static void
+h_np_alloc(struct conn *c, const struct msg *m)
+{
+	struct msg_out o;
+	uint32_t np;
+	uint64_t expires;
+	int r;
+
+	if (!np_rate(c, m))
+		return;
+	if ((r = nameplate_alloc(c->srv->nps, c, server_time(), &np, &expires)) < 0) {
+		fail(c, msg_id(m), r, "np_alloc");
+		return;
+	}
+	c->has_np = 1;
+	c->srv->stats.nameplates++;
+	log_event(&c->srv->log, "np_alloc", "conn=%" PRIu64, c->id);
+	msg_out_init(&o);
+	msg_out_begin(&o, "nameplate", msg_id(m), 2);
+	msg_out_uint(&o, "np", np);
+	msg_out_uint(&o, "expires", expires);
+	conn_send(c, &o);
+	msg_out_free(&o);
+}
+
+static void
+h_np(struct conn *c, const struct msg *m)
+{
+	const msgpack_object *root = msg_root(m);
+	const char *t = msg_type(m);
+	uint64_t np;
+	const uint8_t *data;
+	size_t len;
+	int r;
+
+	if ((r = msg_get_uint(root, "np", UINT32_MAX, &np)) < 0) {
+		fail(c, msg_id(m), r, t);
+		return;
+	}
+	if (strcmp(t, "np_claim") == 0) {
+		if (!np_rate(c, m))
+			return;
+		r = nameplate_claim(c->srv->nps, c, (uint32_t)np, server_time());
+		if (r == 0) {
+			c->has_np = 1;
+			log_event(&c->srv->log, "np_claim", "conn=%" PRIu64, c->id);
+		}
+	} else if (strcmp(t, "np_send") == 0) {
+		if ((r = msg_get_bin(root, "data", c->srv->cfg.nameplate_data_max, &data, &len)) == 0)
+			r = nameplate_send(c->srv->nps, c, (uint32_t)np, data, len);
+	} else
+		r = nameplate_close(c->srv->nps, c, (uint32_t)np);
+	if (r < 0)
+		fail(c, msg_id(m), r, t);
+	else
+		reply_ok(c, msg_id(m));
+}
+
+/* ---- the table ---- */
+
+enum who { ANYONE, REGISTERED };
+
+static const struct handler {
+	const char *t;
+	enum who who;
+	int writes;               /* submits a commit op: counts against pending */
+	void (*fn)(struct conn *, const struct msg *);
+} handlers[] = {
+	{ "ping", ANYONE, 0, h_ping },
+	{ "register", ANYONE, 1, h_register },
+	{ "invite", REGISTERED, 1, h_invite },
+	{ "put", REGISTERED, 1, h_put },
+	{ "sync", REGISTERED, 0, h_sync },
+	{ "ack", REGISTERED, 1, h_ack },
+	{ "prekeys", REGISTERED, 1, h_prekeys },
+	{ "prekey_get", REGISTERED, 1, h_prekey_get },
+	{ "prekey_count", REGISTERED, 0, h_prekey_count },
+	{ "np_alloc", ANYONE, 0, h_np_alloc },
+	{ "np_claim", ANYONE, 0, h_np },
+	{ "np_send", ANYONE, 0, h_np },
+	{ "np_close", ANYONE, 0, h_np },
+};
+
+void
+request_handle(struct conn *c, const uint8_t *plain, size_t len)
+{
+	struct msg *m = NULL;
+	uint64_t id = 0;
+	size_t i;
+	int r = msg_parse(plain, len, &relay_limits, &m, &id);
+
+	if (r < 0) {
+		fail(c, id, r, "?");
+		return;
+	}
+	for (i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+		if (msg_is_type(m, handlers[i].t))
+			break;
+	if (i == sizeof handlers / sizeof handlers[0])
+		fail_code(c, msg_id(m), REASON_unknown_type, "unknown-type", "?");
+	else if (handlers[i].who == REGISTERED && !c->registered)
+		fail_code(c, msg_id(m), REASON_not_registered, "not-registered", handlers[i].t);
+	else if (handlers[i].writes && c->pending >= 2 * c->srv->cfg.pending_requests)
+		fail_code(c, msg_id(m), REASON_busy, "busy", handlers[i].t);
+	else
+		handlers[i].fn(c, m);
+	msg_free(m);
+}

@@ -1,0 +1,278 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sodium.h>
+#include <systemd/sd-daemon.h>
+
+#include "proto/addr.h"
+#include "proto/err.h"
+#include "proto/keyfile.h"
+#include "proto/noise.h"
+#include "relay/conn.h"
+#include "relay/request.h"
+#include "relay/server.h"
+
+double
+server_now(const struct server *srv)
+{
+	return (double)uv_now(srv->loop) / 1000.0;
+}
+
+uint64_t
+server_time(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+void
+server_reject(struct server *srv, enum stats_reason why, const char *fmt, ...)
+{
+	char pairs[256], reason[40];
+	va_list ap;
+	size_t i;
+
+	if (why >= REASON_N)
+		return;
+	srv->stats.reject[why]++;
+	snprintf(reason, sizeof reason, "%s", stats_reason_name(why));
+	for (i = 0; reason[i] != '\0'; i++)
+		if (reason[i] == '_')
+			reason[i] = '-';
+	va_start(ap, fmt);
+	vsnprintf(pairs, sizeof pairs, fmt, ap);
+	va_end(ap);
+	log_event(&srv->log, "reject", "reason=%s %s", reason, pairs);
+}
+
+int
+server_load_key(const char *dir, uint8_t **priv, uint8_t pub[SERVER_KEYLEN], char *why,
+    size_t why_cap)
+{
+	char path[4096];
+	uint8_t *k;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof path, "%s/relay.key", dir);
+	r = keyfile_read(path, &k, &len, SERVER_KEYLEN);
+	if (r == ATT_ENOTFOUND) {
+		uint8_t *fresh = keyfile_alloc(SERVER_KEYLEN);
+		if (fresh == NULL)
+			return ATT_ENOMEM;
+		noise_keypair(pub, fresh);
+		r = keyfile_write(path, fresh, SERVER_KEYLEN);
+		if (r < 0) {
+			keyfile_free(fresh);
+			snprintf(why, why_cap, "cannot write the relay key %s: %s", path, strerror(errno));
+			return r;
+		}
+		*priv = fresh;
+		return 0;
+	}
+	if (r < 0) {
+		snprintf(why, why_cap, "cannot read the relay key %s: %s", path,
+		    r == ATT_EPERM ? "its mode lets others read it (chmod 600 it)" : att_strerror(r));
+		return r;
+	}
+	if (len != SERVER_KEYLEN) {
+		keyfile_free(k);
+		snprintf(why, why_cap, "the relay key %s is not %d bytes", path, SERVER_KEYLEN);
+		return ATT_ECORRUPT;
+	}
+	noise_pubkey(pub, k);
+	*priv = k;
+	return 0;
+}
+
+static void
+write_stats(struct server *srv)
+{
+	uint64_t b, o;
+
+	commit_counts(srv->commit, &b, &o);
+	srv->stats.batches = b;
+	stats_write(&srv->stats, srv->dir);
+}
+
+struct expire_op {
+	struct commit_op op;
+	struct server *srv;
+	uint64_t before;
+	int n;
+};
+
+static int
+expire_run(struct commit_op *op, struct store *st)
+{
+	struct expire_op *o = (struct expire_op *)op;
+
+	o->n = store_expire(st, o->before, 10000);
+	return o->n < 0 ? o->n : 0;
+}
+
+static void
+expire_done(struct commit_op *op)
+{
+	struct expire_op *o = (struct expire_op *)op;
+
+	if (o->n > 0)
+		log_event(&o->srv->log, "expire", "envelopes=%d", o->n);
+	free(o);
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	struct server *srv = t->data;
+	uint64_t now = server_time();
+	struct expire_op *o;
+
+	conn_sweep(srv);
+	nameplate_sweep(srv->nps, now);
+	limit_srcs_sweep(srv->srcs, srv->cfg.handshake_rate, srv->cfg.handshake_burst,
+	    srv->cfg.nameplate_rate, srv->cfg.nameplate_burst, server_now(srv));
+	if (now - srv->last_sweep >= srv->cfg.sweep_interval && !srv->stopping &&
+	    (o = calloc(1, sizeof *o)) != NULL) {
+		srv->last_sweep = now;
+		o->srv = srv;
+		o->before = now - srv->cfg.ttl;
+		o->op.run = expire_run;
+		o->op.done = expire_done;
+		commit_submit(srv->commit, &o->op);
+	}
+	if (now - srv->last_stats >= srv->cfg.stats_interval) {
+		srv->last_stats = now;
+		write_stats(srv);
+	}
+}
+
+static void
+close_all(void *arg)
+{
+	struct server *srv = arg;
+
+	while (srv->conns != NULL)
+		conn_close(srv->conns, REASON_N, 0);
+	uv_close((uv_handle_t *)&srv->tick, NULL);
+	uv_close((uv_handle_t *)&srv->sigterm, NULL);
+	uv_close((uv_handle_t *)&srv->sigint, NULL);
+	write_stats(srv);
+	log_event(&srv->log, "stopped", NULL);
+}
+
+void
+server_stop(struct server *srv)
+{
+	if (srv->stopping)
+		return;
+	srv->stopping = 1;
+	sd_notify(0, "STOPPING=1");
+	log_event(&srv->log, "stopping", "pending=%d", !commit_idle(srv->commit));
+	uv_close((uv_handle_t *)&srv->listener, NULL);
+	/* Answer what is on its way to disk, then close. */
+	if (commit_idle(srv->commit))
+		close_all(srv);
+	else
+		commit_on_idle(srv->commit, close_all, srv);
+}
+
+static void
+signal_cb(uv_signal_t *h, int sig)
+{
+	(void)sig;
+	server_stop(h->data);
+}
+
+int
+server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct config *cfg,
+    const char *host, int port, char *why, size_t why_cap)
+{
+	struct sockaddr_storage ss;
+	struct rlimit rl;
+	int r;
+
+	srv->loop = loop;
+	srv->cfg = *cfg;
+	srv->dir = dir;
+	srv->stats.started = server_time();
+	srv->last_sweep = srv->last_stats = server_time();
+	if (srv->log.f == NULL)
+		srv->log.f = stderr;
+	/* Idle connections are cheap; let the configured count fit in the fd limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(why, why_cap, "cannot create the data folder %s: %s", dir, strerror(errno));
+		return ATT_EIO;
+	}
+	if ((r = server_load_key(dir, &srv->priv, srv->pub, why, why_cap)) < 0)
+		return r;
+	if ((r = store_open(&srv->writer, dir, why, why_cap)) < 0 ||
+	    (r = store_open(&srv->reader, dir, why, why_cap)) < 0)
+		return r;
+	srv->commit = commit_new(loop, srv->writer);
+	srv->devices = htab_new(32);
+	srv->srcs = limit_srcs_new(65536);
+	srv->nps = nameplates_new(cfg->nameplates_max, cfg->nameplate_ttl, cfg->nameplate_messages,
+	    request_np_push, srv);
+	if (srv->commit == NULL || srv->devices == NULL || srv->srcs == NULL || srv->nps == NULL) {
+		snprintf(why, why_cap, "out of memory");
+		return ATT_ENOMEM;
+	}
+	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
+	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0) {
+		snprintf(why, why_cap, "%s is not an IP address to listen on", host);
+		return ATT_EADDRESS;
+	}
+	uv_tcp_init(loop, &srv->listener);
+	srv->listener.data = srv;
+	if ((r = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0)) != 0 ||
+	    (r = uv_listen((uv_stream_t *)&srv->listener, 1024, conn_accept)) != 0) {
+		snprintf(why, why_cap, "cannot listen on %s port %d: %s", host, port, uv_strerror(r));
+		return ATT_EIO;
+	}
+	uv_timer_init(loop, &srv->tick);
+	srv->tick.data = srv;
+	uv_timer_start(&srv->tick, tick_cb, 1000, 1000);
+	uv_signal_init(loop, &srv->sigterm);
+	uv_signal_init(loop, &srv->sigint);
+	srv->sigterm.data = srv->sigint.data = srv;
+	uv_signal_start(&srv->sigterm, signal_cb, SIGTERM);
+	uv_signal_start(&srv->sigint, signal_cb, SIGINT);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+int
+server_address(struct server *srv, char *out, size_t cap, const char *host)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss, port;
+
+	if (uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&ss, &len) != 0)
+		return ATT_EIO;
+	port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	return addr_format(out, cap, host, (uint16_t)port, srv->pub);
+}
+
+void
+server_free(struct server *srv)
+{
+	if (srv->commit != NULL)
+		commit_free(srv->commit);
+	nameplates_free(srv->nps);
+	limit_srcs_free(srv->srcs);
+	htab_free(srv->devices);
+	store_close(srv->reader);
+	store_close(srv->writer);
+	keyfile_free(srv->priv);
+	srv->priv = NULL;
+}

@@ -97,8 +97,10 @@ cpace_o_cat(uint8_t *out, size_t cap, const uint8_t *a, size_t a_len,
 
 	/* Lexicographic order; on an equal prefix the longer string is larger. */
 	if (c < 0 || (c == 0 && a_len < b_len)) {
-		hi = b, hi_len = b_len;
-		lo = a, lo_len = a_len;
+		hi = b;
+		hi_len = b_len;
+		lo = a;
+		lo_len = a_len;
 	}
 	if (cap < 2 || cap - 2 < hi_len || cap - 2 - hi_len < lo_len)
 		return ATT_ETOOBIG;
@@ -334,9 +336,12 @@ cpace_derive(struct cpace *c, const uint8_t peer_y[CPACE_YBYTES], const uint8_t 
 	if ((r = ntr = cpace_transcript_ir(tr, sizeof(tr), ya, CPACE_YBYTES, ada, ada_len, yb,
 	    CPACE_YBYTES, adb, adb_len)) < 0)
 		goto fail;
-	parts[0] = (const uint8_t *)DSI_ISK, lens[0] = sizeof(DSI_ISK) - 1;
-	parts[1] = c->sid, lens[1] = c->sid_len;
-	parts[2] = k, lens[2] = sizeof(k);
+	parts[0] = (const uint8_t *)DSI_ISK;
+	lens[0] = sizeof(DSI_ISK) - 1;
+	parts[1] = c->sid;
+	lens[1] = c->sid_len;
+	parts[2] = k;
+	lens[2] = sizeof(k);
 	if ((r = nh = cpace_lv_cat(hdr, sizeof(hdr), 3, parts, lens)) < 0)
 		goto fail;
 	crypto_hash_sha512_init(&st);

@@ -20,7 +20,9 @@
 #ifndef ATTUNE_DAEMON_SYNC_H
 #define ATTUNE_DAEMON_SYNC_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <msgpack.h>
 
 struct daemon;
 struct sync;
@@ -35,6 +37,38 @@ int sync_new(struct daemon *d);
 int sync_start(struct sync *s);
 /* Stops network activity; frees once libuv has closed its handles. */
 void sync_free(struct sync *s);
+
+/* ---- for the other sync modules (pairing.c) ---- */
+
+struct relayconn;
+struct pairing;
+struct store_partner;
+
+struct relayconn *sync_relayconn(struct sync *s);
+/* 1 when connected and registered at the relay. */
+int sync_registered(const struct sync *s);
+/* The relay address this device uses (kv, else config); ATT_ENOTFOUND when none. */
+int sync_relay_address(struct sync *s, char *out, size_t cap);
+/* Reconnects with the current keys, address and invite. */
+int sync_restart(struct sync *s);
+/* Flushes the outbox on the next loop turn. */
+void sync_flush_soon(struct sync *s);
+/* Fetches prekey bundles for person's devices (NULL: all) without a session. */
+void sync_sessions_start(struct sync *s, const uint8_t *person);
+/*
+ * Queues an inner message (a msgpack map, docs/PROTOCOL.md 6.6) to every
+ * non-revoked device of person (NULL: our own other devices), inside the
+ * caller's transaction. *queued (if not NULL) grows by the count.
+ */
+int sync_send_inner(struct sync *s, const uint8_t *person, const uint8_t *pt, size_t len,
+                    uint64_t *queued);
+/* Tells our own other devices about partner p (name, person key, devices). */
+int sync_tell_own_partner(struct sync *s, const struct store_partner *p);
+/* Adds device records (msgpack bins) of person after verifying each. */
+int sync_add_devices(struct sync *s, const uint8_t person[32], const msgpack_object *arr,
+                     size_t n);
+/* The list head of pairings in progress (owned by pairing.c). */
+struct pairing **sync_pairings(struct sync *s);
 
 /*
  * Environment knobs for tests (read by sync_new): ATTUNE_BACKOFF_MAX_MS caps

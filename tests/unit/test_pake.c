@@ -15,6 +15,7 @@
 #include "proto/err.h"
 #include "proto/pake.h"
 #include "proto/pcode.h"
+#include "proto/safety.h"
 #include "tests/unit/tutil.h"
 
 #define CODE "42-crossover-clockwork"
@@ -447,6 +448,40 @@ test_new_arguments(void **state)
 	assert_false(pake_done(NULL));
 }
 
+/* The safety number itself: order-independent, transcript-bound, rendered as documented. */
+static void
+test_safety_number(void **state)
+{
+	uint8_t a[32], b[32], h1[64], h2[64], h[64];
+	char d[SAFETY_DIGITS_MAX], w[SAFETY_WORDS_MAX];
+
+	(void)state;
+	randombytes_buf(a, sizeof(a));
+	randombytes_buf(b, sizeof(b));
+	safety_hash(h1, (const uint8_t *)"transcript", 10, a, b);
+	safety_hash(h2, (const uint8_t *)"transcript", 10, b, a);
+	assert_memory_equal(h1, h2, 64);
+	safety_hash(h2, (const uint8_t *)"transcripT", 10, a, b);
+	assert_memory_not_equal(h1, h2, 64);
+	b[0] ^= 1;
+	safety_hash(h2, (const uint8_t *)"transcript", 10, a, b);
+	assert_memory_not_equal(h1, h2, 64);
+
+	memset(h, 0, sizeof(h));
+	assert_int_equal(safety_digits(d, sizeof(d), h), 14);
+	assert_string_equal(d, "0000 0000 0000");
+	assert_true(safety_words(w, sizeof(w), h) > 0);
+	assert_string_equal(w, "aardvark adroitness aardvark adroitness");
+	memset(h, 0xff, 8);  /* 2^64 - 1 mod 10^12 = 073709551615 */
+	assert_int_equal(safety_digits(d, sizeof(d), h), 14);
+	assert_string_equal(d, "0737 0955 1615");
+	memcpy(h, "\x3b\x3c\xff\xfe", 4);  /* even, odd, even, odd */
+	safety_words(w, sizeof(w), h);
+	assert_string_equal(w, "clockwork crossover zulu yesteryear");
+	assert_int_equal(safety_digits(d, 14, h), ATT_ETOOBIG);
+	assert_int_equal(safety_words(w, 10, h), ATT_ETOOBIG);
+}
+
 int
 main(void)
 {
@@ -459,6 +494,7 @@ main(void)
 		cmocka_unit_test(test_invalid_points),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_new_arguments),
+		cmocka_unit_test(test_safety_number),
 	};
 
 	if (sodium_init() < 0)

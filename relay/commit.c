@@ -4,7 +4,7 @@
 
 struct commit {
 	uv_loop_t *loop;
-	struct store *st;
+	struct relaydb *st;
 	uv_check_t check;        /* end of a loop turn: start a batch */
 	uv_work_t work;
 	struct commit_op *pending, **pending_tail;
@@ -21,31 +21,31 @@ work_cb(uv_work_t *w)
 {
 	struct commit *c = w->data;
 	struct commit_op *op;
-	int ok = store_begin(c->st) == 0;
+	int ok = relaydb_begin(c->st) == 0;
 
 	for (op = c->batch; op != NULL; op = op->next) {
 		if (!ok) {
-			op->result = STORE_EIO;
+			op->result = RELAYDB_EIO;
 			continue;
 		}
-		if (store_savepoint(c->st) < 0) {
-			op->result = STORE_EIO;
+		if (relaydb_savepoint(c->st) < 0) {
+			op->result = RELAYDB_EIO;
 			ok = 0;
 			continue;
 		}
 		op->result = op->run(op, c->st);
-		store_savepoint_release(c->st, op->result >= 0);
+		relaydb_savepoint_release(c->st, op->result >= 0);
 		/* SQLite rolls a whole transaction back on some errors (disk full). */
-		if (!store_in_txn(c->st))
+		if (!relaydb_in_txn(c->st))
 			ok = 0;
 	}
-	if (ok && store_commit(c->st) < 0)
+	if (ok && relaydb_commit(c->st) < 0)
 		ok = 0;
 	if (!ok) {
-		store_rollback(c->st);
+		relaydb_rollback(c->st);
 		for (op = c->batch; op != NULL; op = op->next)
 			if (op->result >= 0)
-				op->result = STORE_EIO;
+				op->result = RELAYDB_EIO;
 	}
 }
 
@@ -60,7 +60,7 @@ after_cb(uv_work_t *w, int status)
 	for (op = c->batch; op != NULL; op = next) {
 		next = op->next;
 		if (status != 0)
-			op->result = STORE_EIO;
+			op->result = RELAYDB_EIO;
 		c->ops++;
 		op->done(op);
 	}
@@ -104,7 +104,7 @@ check_cb(uv_check_t *h)
 }
 
 struct commit *
-commit_new(uv_loop_t *loop, struct store *writer)
+commit_new(uv_loop_t *loop, struct relaydb *writer)
 {
 	struct commit *c = calloc(1, sizeof *c);
 

@@ -13,20 +13,20 @@
 
 #include <uv.h>
 
-#include "relay/store.h"
+#include "relay/relaydb.h"
 
 struct commit_op {
 	struct commit_op *next;
 	/* Worker thread: the write. Returns 0 or a negative code; it is rolled back on < 0. */
-	int (*run)(struct commit_op *, struct store *);
-	/* Loop thread, after the commit: result is run's, or STORE_EIO if the commit failed. */
+	int (*run)(struct commit_op *, struct relaydb *);
+	/* Loop thread, after the commit: result is run's, or RELAYDB_EIO if the commit failed. */
 	void (*done)(struct commit_op *);
 	int result;
 };
 
 struct commit;
 
-struct commit *commit_new(uv_loop_t *, struct store *writer);
+struct commit *commit_new(uv_loop_t *, struct relaydb *writer);
 /* Frees the queue; it must be idle (commit_idle). */
 void commit_free(struct commit *);
 void commit_submit(struct commit *, struct commit_op *);

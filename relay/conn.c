@@ -214,7 +214,7 @@ conn_pump(struct conn *c)
 	if (c->inflight == NULL &&
 	    (c->inflight = malloc(srv->cfg.deliver_window * sizeof *c->inflight)) == NULL)
 		return;
-	n = store_fetch(srv->reader, c->dev, c->last_sent, room, pump_one, c);
+	n = relaydb_fetch(srv->reader, c->dev, c->last_sent, room, pump_one, c);
 	if (c->state != CONN_READY)
 		return;
 	c->more = n > 0 && (size_t)n == room;
@@ -258,7 +258,7 @@ handshake(struct conn *c, const uint8_t *f, size_t n)
 		conn_close(c, REASON_handshake_failed, 1);
 		return;
 	}
-	reg = store_is_registered(srv->reader, c->dev);
+	reg = relaydb_is_registered(srv->reader, c->dev);
 	c->registered = reg == 1;
 	msg_out_init(&m);
 	msg_out_begin(&m, "hello", 0, 3);

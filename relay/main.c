@@ -8,16 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include <systemd/sd-daemon.h>
 
 #include "proto/addr.h"
 #include "proto/err.h"
 #include "proto/keyfile.h"
-#include "relay/config.h"
+#include "relay/relaycfg.h"
 #include "relay/server.h"
 #include "relay/stats.h"
-#include "relay/store.h"
+#include "relay/relaydb.h"
 
 struct opts {
 	const char *listen, *data, *config;
@@ -71,12 +72,12 @@ split_listen(const char *s, char *host, size_t cap, int *port)
 }
 
 static int
-load_config(struct config *cfg, const struct opts *o)
+load_config(struct relaycfg *cfg, const struct opts *o)
 {
 	char why[512];
 
-	config_defaults(cfg);
-	if (o->config != NULL && config_load(cfg, o->config, why, sizeof why) < 0)
+	relaycfg_defaults(cfg);
+	if (o->config != NULL && relaycfg_load(cfg, o->config, why, sizeof why) < 0)
 		return die("bad config: %s", why);
 	return 0;
 }
@@ -85,7 +86,7 @@ static int
 cmd_run(const struct opts *o)
 {
 	struct server *srv;
-	struct config cfg;
+	struct relaycfg cfg;
 	uv_loop_t loop;
 	char host[256], why[512], addr[ADDR_STR_MAX], path[4096];
 	int port, r;
@@ -152,9 +153,9 @@ cmd_address(const struct opts *o)
 static int
 cmd_invite(const struct opts *o)
 {
-	struct store *st;
-	struct config cfg;
-	char why[512], token[STORE_TOKEN_MAX + 1];
+	struct relaydb *st;
+	struct relaycfg cfg;
+	char why[512], token[RELAYDB_TOKEN_MAX + 1];
 	uint64_t now = (uint64_t)time(NULL), ttl;
 
 	if (load_config(&cfg, o) != 0)
@@ -164,13 +165,13 @@ cmd_invite(const struct opts *o)
 		return die("%s", "--uses must be at least 1");
 	if (ttl == 0)
 		return die("%s", "--ttl must be at least 1s");
-	if (store_open(&st, o->data, why, sizeof why) < 0)
+	if (relaydb_open(&st, o->data, why, sizeof why) < 0)
 		return die("%s", why);
-	if (store_invite_create(st, token, NULL, o->uses, now + ttl, now) < 0) {
-		store_close(st);
+	if (relaydb_invite_create(st, token, NULL, o->uses, now + ttl, now) < 0) {
+		relaydb_close(st);
 		return die("cannot store the invite in %s (disk full?)", o->data);
 	}
-	store_close(st);
+	relaydb_close(st);
 	printf("%s\n", token);
 	sodium_memzero(token, sizeof token);
 	return 0;
@@ -179,17 +180,17 @@ cmd_invite(const struct opts *o)
 static int
 cmd_stats(const struct opts *o)
 {
-	struct store *st;
+	struct relaydb *st;
 	char why[512];
 	uint64_t t[4];
 
-	if (store_open(&st, o->data, why, sizeof why) < 0)
+	if (relaydb_open(&st, o->data, why, sizeof why) < 0)
 		return die("%s", why);
-	if (store_totals(st, &t[0], &t[1], &t[2], &t[3]) < 0) {
-		store_close(st);
+	if (relaydb_totals(st, &t[0], &t[1], &t[2], &t[3]) < 0) {
+		relaydb_close(st);
 		return die("cannot read the database in %s", o->data);
 	}
-	store_close(st);
+	relaydb_close(st);
 	return stats_print(stdout, o->data, o->json, t);
 }
 
@@ -226,6 +227,7 @@ main(int argc, char **argv)
 
 	if (sodium_init() < 0)
 		return die("%s", "libsodium failed to initialise");
+	umask(077);
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;
@@ -245,7 +247,7 @@ main(int argc, char **argv)
 				return die("--uses %s: expected a whole number", optarg);
 			break;
 		case 't':
-			if (config_parse_duration(optarg, &o.ttl) < 0)
+			if (relaycfg_parse_duration(optarg, &o.ttl) < 0)
 				return die("--ttl %s: expected a duration like 7d, 12h, 30m or 90s", optarg);
 			o.has_ttl = 1;
 			break;

@@ -24,13 +24,13 @@ static const char *
 code_of(int r, enum stats_reason *why)
 {
 	static const struct { int r; const char *code; enum stats_reason why; } map[] = {
-		{ STORE_EIO, "storage", REASON_storage },
-		{ STORE_EFULL, "mailbox-full", REASON_mailbox_full },
-		{ STORE_EUNKNOWN, "unknown-device", REASON_unknown_device },
-		{ STORE_EINVITE, "invite-invalid", REASON_invite_invalid },
-		{ STORE_EUSED, "invite-used", REASON_invite_used },
-		{ STORE_EEXPIRED, "invite-expired", REASON_invite_expired },
-		{ STORE_ENOTFOUND, "not-found", REASON_bad_message },
+		{ RELAYDB_EIO, "storage", REASON_storage },
+		{ RELAYDB_EFULL, "mailbox-full", REASON_mailbox_full },
+		{ RELAYDB_EUNKNOWN, "unknown-device", REASON_unknown_device },
+		{ RELAYDB_EINVITE, "invite-invalid", REASON_invite_invalid },
+		{ RELAYDB_EUSED, "invite-used", REASON_invite_used },
+		{ RELAYDB_EEXPIRED, "invite-expired", REASON_invite_expired },
+		{ RELAYDB_ENOTFOUND, "not-found", REASON_bad_message },
 		{ NP_EUNKNOWN, "np-unknown", REASON_np_unknown },
 		{ NP_ETAKEN, "np-taken", REASON_np_taken },
 		{ NP_EFULL, "busy", REASON_busy },
@@ -123,7 +123,7 @@ struct req_op {
 
 static void
 op_submit(struct conn *c, struct req_op *o, uint64_t id, const char *t,
-    int (*run)(struct commit_op *, struct store *), void (*done)(struct commit_op *))
+    int (*run)(struct commit_op *, struct relaydb *), void (*done)(struct commit_op *))
 {
 	o->c = c;
 	o->id = id;
@@ -173,15 +173,15 @@ struct reg_op {
 	struct req_op r;
 	uint64_t now;
 	size_t len;
-	char token[STORE_TOKEN_MAX];
+	char token[RELAYDB_TOKEN_MAX];
 };
 
 static int
-reg_run(struct commit_op *op, struct store *st)
+reg_run(struct commit_op *op, struct relaydb *st)
 {
 	struct reg_op *o = (struct reg_op *)op;
 
-	return store_register(st, o->r.c->dev, o->token, o->len, o->now);
+	return relaydb_register(st, o->r.c->dev, o->token, o->len, o->now);
 }
 
 static void
@@ -215,7 +215,7 @@ h_register(struct conn *c, const struct msg *m)
 	const char *tok;
 	size_t len;
 	struct reg_op *o;
-	int r = msg_get_str(msg_root(m), "invite", STORE_TOKEN_MAX, &tok, &len);
+	int r = msg_get_str(msg_root(m), "invite", RELAYDB_TOKEN_MAX, &tok, &len);
 
 	if (r < 0) {
 		fail(c, msg_id(m), r, "register");
@@ -234,20 +234,20 @@ h_register(struct conn *c, const struct msg *m)
 struct inv_op {
 	struct req_op r;
 	uint64_t now, uses, expires, per_day;
-	char token[STORE_TOKEN_MAX + 1];
+	char token[RELAYDB_TOKEN_MAX + 1];
 };
 
 static int
-inv_run(struct commit_op *op, struct store *st)
+inv_run(struct commit_op *op, struct relaydb *st)
 {
 	struct inv_op *o = (struct inv_op *)op;
-	int n = store_invite_count_by(st, o->r.c->dev, o->now - 86400);
+	int n = relaydb_invite_count_by(st, o->r.c->dev, o->now - 86400);
 
 	if (n < 0)
 		return n;
 	if ((uint64_t)n >= o->per_day)
 		return ATT_ELIMIT;
-	return store_invite_create(st, o->token, o->r.c->dev, o->uses, o->expires, o->now);
+	return relaydb_invite_create(st, o->token, o->r.c->dev, o->uses, o->expires, o->now);
 }
 
 static void
@@ -278,7 +278,7 @@ inv_done(struct commit_op *op)
 static void
 h_invite(struct conn *c, const struct msg *m)
 {
-	const struct config *cfg = &c->srv->cfg;
+	const struct relaycfg *cfg = &c->srv->cfg;
 	uint64_t uses = 1, ttl = cfg->invite_default_ttl;
 	struct inv_op *o;
 	int r;
@@ -318,14 +318,14 @@ struct put_item {
 struct put_op {
 	struct req_op r;
 	uint64_t ts;
-	struct store_quota q;
+	struct relaydb_quota q;
 	size_t n;
 	uint8_t *data;
 	struct put_item items[];
 };
 
 static int
-put_run(struct commit_op *op, struct store *st)
+put_run(struct commit_op *op, struct relaydb *st)
 {
 	struct put_op *o = (struct put_op *)op;
 	uint64_t seq;
@@ -333,7 +333,7 @@ put_run(struct commit_op *op, struct store *st)
 	int r;
 
 	for (i = 0; i < o->n; i++)
-		if ((r = store_put(st, o->r.c->dev, o->items[i].to, o->items[i].env, o->items[i].len,
+		if ((r = relaydb_put(st, o->r.c->dev, o->items[i].to, o->items[i].env, o->items[i].len,
 		    o->ts, &o->q, &seq)) < 0)
 			return r;
 	return 0;
@@ -368,7 +368,7 @@ put_done(struct commit_op *op)
 static void
 h_put(struct conn *c, const struct msg *m)
 {
-	const struct config *cfg = &c->srv->cfg;
+	const struct relaycfg *cfg = &c->srv->cfg;
 	const msgpack_object *items;
 	size_t n, i, total = 0;
 	struct put_op *o;
@@ -427,14 +427,14 @@ struct ack_op {
 };
 
 static int
-ack_run(struct commit_op *op, struct store *st)
+ack_run(struct commit_op *op, struct relaydb *st)
 {
 	struct ack_op *o = (struct ack_op *)op;
 	size_t i;
 	int r;
 
 	for (i = 0; i < o->n; i++)
-		if ((r = store_ack(st, o->r.c->dev, o->seq[i])) < 0)
+		if ((r = relaydb_ack(st, o->r.c->dev, o->seq[i])) < 0)
 			return r;
 	return 0;
 }
@@ -502,11 +502,11 @@ struct pk_op {
 };
 
 static int
-pk_run(struct commit_op *op, struct store *st)
+pk_run(struct commit_op *op, struct relaydb *st)
 {
 	struct pk_op *o = (struct pk_op *)op;
 
-	return store_prekeys_set(st, o->r.c->dev, o->spk, o->spk_len, o->otk, o->otk_len, o->n,
+	return relaydb_prekeys_set(st, o->r.c->dev, o->spk, o->spk_len, o->otk, o->otk_len, o->n,
 	    o->otk_max);
 }
 
@@ -581,11 +581,11 @@ struct pkget_op {
 };
 
 static int
-pkget_run(struct commit_op *op, struct store *st)
+pkget_run(struct commit_op *op, struct relaydb *st)
 {
 	struct pkget_op *o = (struct pkget_op *)op;
 
-	return store_prekey_get(st, o->dev, o->spk, sizeof o->spk, &o->spk_len, o->otk,
+	return relaydb_prekey_get(st, o->dev, o->spk, sizeof o->spk, &o->spk_len, o->otk,
 	    sizeof o->otk, &o->otk_len);
 }
 
@@ -636,7 +636,7 @@ static void
 h_prekey_count(struct conn *c, const struct msg *m)
 {
 	struct msg_out o;
-	int n = store_prekey_count(c->srv->reader, c->dev);
+	int n = relaydb_prekey_count(c->srv->reader, c->dev);
 
 	if (n < 0) {
 		fail(c, msg_id(m), n, "prekey_count");
@@ -675,7 +675,7 @@ request_np_push(void *ctx, void *side, enum np_push what, uint32_t np, const uin
 static int
 np_rate(struct conn *c, const struct msg *m)
 {
-	const struct config *cfg = &c->srv->cfg;
+	const struct relaycfg *cfg = &c->srv->cfg;
 
 	if (c->src != NULL && !limit_take(&c->src->np, cfg->nameplate_rate, cfg->nameplate_burst,
 	    server_now(c->srv), 1)) {

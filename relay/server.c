@@ -107,11 +107,11 @@ struct expire_op {
 };
 
 static int
-expire_run(struct commit_op *op, struct store *st)
+expire_run(struct commit_op *op, struct relaydb *st)
 {
 	struct expire_op *o = (struct expire_op *)op;
 
-	o->n = store_expire(st, o->before, 10000);
+	o->n = relaydb_expire(st, o->before, 10000);
 	return o->n < 0 ? o->n : 0;
 }
 
@@ -189,7 +189,7 @@ signal_cb(uv_signal_t *h, int sig)
 }
 
 int
-server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct config *cfg,
+server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct relaycfg *cfg,
     const char *host, int port, char *why, size_t why_cap)
 {
 	struct sockaddr_storage ss;
@@ -214,8 +214,8 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct c
 	}
 	if ((r = server_load_key(dir, &srv->priv, srv->pub, why, why_cap)) < 0)
 		return r;
-	if ((r = store_open(&srv->writer, dir, why, why_cap)) < 0 ||
-	    (r = store_open(&srv->reader, dir, why, why_cap)) < 0)
+	if ((r = relaydb_open(&srv->writer, dir, why, why_cap)) < 0 ||
+	    (r = relaydb_open(&srv->reader, dir, why, why_cap)) < 0)
 		return r;
 	srv->commit = commit_new(loop, srv->writer);
 	srv->devices = htab_new(32);
@@ -271,8 +271,8 @@ server_free(struct server *srv)
 	nameplates_free(srv->nps);
 	limit_srcs_free(srv->srcs);
 	htab_free(srv->devices);
-	store_close(srv->reader);
-	store_close(srv->writer);
+	relaydb_close(srv->reader);
+	relaydb_close(srv->writer);
 	keyfile_free(srv->priv);
 	srv->priv = NULL;
 }

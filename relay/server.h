@@ -12,13 +12,13 @@
 
 #include "proto/frame.h"
 #include "relay/commit.h"
-#include "relay/config.h"
+#include "relay/relaycfg.h"
 #include "relay/htab.h"
 #include "relay/limit.h"
 #include "relay/log.h"
 #include "relay/nameplate.h"
 #include "relay/stats.h"
-#include "relay/store.h"
+#include "relay/relaydb.h"
 
 #define SERVER_KEYLEN 32
 
@@ -26,7 +26,7 @@ struct conn;
 
 struct server {
 	uv_loop_t *loop;
-	struct config cfg;
+	struct relaycfg cfg;
 	struct log log;
 	const char *dir;
 	uint8_t *priv;                  /* relay static private key (sodium_malloc) */
@@ -34,7 +34,7 @@ struct server {
 	uv_tcp_t listener;
 	uv_timer_t tick;                /* timeouts, sweeps, stats: once a second */
 	uv_signal_t sigterm, sigint;
-	struct store *reader, *writer;
+	struct relaydb *reader, *writer;
 	struct commit *commit;
 	struct htab *devices;           /* proven device key -> conn */
 	struct limit_srcs *srcs;
@@ -56,7 +56,7 @@ struct server {
  * dir, binds host:port. why gets a sentence on failure. Then the caller
  * prints the address (server_address) and runs the loop.
  */
-int server_init(struct server *, uv_loop_t *, const char *dir, const struct config *,
+int server_init(struct server *, uv_loop_t *, const char *dir, const struct relaycfg *,
     const char *host, int port, char *why, size_t why_cap);
 /* Frees everything after the loop has stopped. */
 void server_free(struct server *);

@@ -3,13 +3,13 @@
  * Every limit the relay enforces lives here; docs/man/attune-relay.8 lists
  * them with their defaults.
  */
-#ifndef RELAY_CONFIG_H
-#define RELAY_CONFIG_H
+#ifndef RELAY_RELAYCFG_H
+#define RELAY_RELAYCFG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct config {
+struct relaycfg {
 	/* [storage] */
 	uint64_t ttl;                   /* seconds an envelope is kept unacknowledged */
 	uint64_t mailbox_envelopes;     /* per-mailbox quota: count */
@@ -49,17 +49,17 @@ struct config {
 	uint64_t sweep_interval;        /* seconds between TTL sweeps */
 };
 
-void config_defaults(struct config *);
+void relaycfg_defaults(struct relaycfg *);
 /*
  * Reads an INI file over the current values. Returns 0, or ATT_EIO (cannot
  * read) / ATT_EINVAL (bad line) with a sentence in why naming the line.
  */
-int config_load(struct config *, const char *path, char *why, size_t why_cap);
+int relaycfg_load(struct relaycfg *, const char *path, char *why, size_t why_cap);
 /* Sets one "section.key" (or bare key) from text; the INI handler uses it too. */
-int config_set(struct config *, const char *section, const char *key, const char *value);
+int relaycfg_set(struct relaycfg *, const char *section, const char *key, const char *value);
 /* "30d", "10m", "45s", "2h", "90" (seconds) -> seconds. */
-int config_parse_duration(const char *s, uint64_t *out);
+int relaycfg_parse_duration(const char *s, uint64_t *out);
 /* "64M", "512K", "1G", "700" -> bytes. */
-int config_parse_size(const char *s, uint64_t *out);
+int relaycfg_parse_size(const char *s, uint64_t *out);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include "proto/err.h"
 #include "proto/frame.h"
-#include "relay/config.h"
+#include "relay/relaycfg.h"
 
 enum kind { K_DUR, K_SIZE, K_COUNT, K_RATE, K_BOOL };
 
@@ -19,7 +19,7 @@ static const struct setting {
 	size_t off;
 	double lo, hi;
 } settings[] = {
-#define S(sec, k, kind, f, lo, hi) { sec, k, kind, offsetof(struct config, f), lo, hi }
+#define S(sec, k, kind, f, lo, hi) { sec, k, kind, offsetof(struct relaycfg, f), lo, hi }
 	S("storage", "ttl", K_DUR, ttl, 60, 3650.0 * 86400),
 	S("storage", "mailbox_envelopes", K_COUNT, mailbox_envelopes, 1, 1e9),
 	S("storage", "mailbox_bytes", K_SIZE, mailbox_bytes, 1024, 1e13),
@@ -56,7 +56,7 @@ static const struct setting {
 };
 
 void
-config_defaults(struct config *c)
+relaycfg_defaults(struct relaycfg *c)
 {
 	memset(c, 0, sizeof *c);
 	c->ttl = 30 * 86400;
@@ -118,7 +118,7 @@ parse_scaled(const char *s, uint64_t *out, const char *units, const uint64_t *mu
 }
 
 int
-config_parse_duration(const char *s, uint64_t *out)
+relaycfg_parse_duration(const char *s, uint64_t *out)
 {
 	static const uint64_t mult[] = { 1, 60, 3600, 86400, 7 * 86400 };
 
@@ -126,7 +126,7 @@ config_parse_duration(const char *s, uint64_t *out)
 }
 
 int
-config_parse_size(const char *s, uint64_t *out)
+relaycfg_parse_size(const char *s, uint64_t *out)
 {
 	static const uint64_t mult[] = { 1, 1024, 1024, 1 << 20, 1 << 20, 1 << 30, 1 << 30 };
 
@@ -134,7 +134,7 @@ config_parse_size(const char *s, uint64_t *out)
 }
 
 int
-config_set(struct config *c, const char *section, const char *key, const char *value)
+relaycfg_set(struct relaycfg *c, const char *section, const char *key, const char *value)
 {
 	size_t i;
 	uint64_t u;
@@ -170,10 +170,10 @@ config_set(struct config *c, const char *section, const char *key, const char *v
 			*(double *)p = d;
 			return 0;
 		case K_DUR:
-			r = config_parse_duration(value, &u);
+			r = relaycfg_parse_duration(value, &u);
 			break;
 		case K_SIZE:
-			r = config_parse_size(value, &u);
+			r = relaycfg_parse_size(value, &u);
 			break;
 		default:
 			r = parse_scaled(value, &u, "", NULL);
@@ -190,7 +190,7 @@ config_set(struct config *c, const char *section, const char *key, const char *v
 }
 
 struct load_ctx {
-	struct config *c;
+	struct relaycfg *c;
 	char *why;
 	size_t why_cap;
 	int err;
@@ -200,7 +200,7 @@ static int
 on_ini(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *lc = user;
-	int r = config_set(lc->c, section, name, value);
+	int r = relaycfg_set(lc->c, section, name, value);
 
 	if (r == 0)
 		return 1;
@@ -215,7 +215,7 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 }
 
 int
-config_load(struct config *c, const char *path, char *why, size_t why_cap)
+relaycfg_load(struct relaycfg *c, const char *path, char *why, size_t why_cap)
 {
 	struct load_ctx lc = { c, why, why_cap, 0 };
 	int r = ini_parse(path, on_ini, &lc);

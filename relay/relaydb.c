@@ -7,7 +7,7 @@
 
 #include "proto/b64.h"
 #include "proto/err.h"
-#include "relay/store.h"
+#include "relay/relaydb.h"
 
 /*
  * Every statement is prepared once per connection and kept. The order here is
@@ -68,13 +68,13 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS otk(id INTEGER PRIMARY KEY, dev BLOB NOT NULL, rec BLOB NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS otk_dev ON otk(dev, id);";
 
-struct store {
+struct relaydb {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q_N];
 };
 
 static sqlite3_stmt *
-stmt(struct store *s, int q)
+stmt(struct relaydb *s, int q)
 {
 	if (s->st[q] == NULL &&
 	    sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->st[q], NULL) != SQLITE_OK)
@@ -86,23 +86,23 @@ stmt(struct store *s, int q)
 
 /* Runs a statement that returns no rows. */
 static int
-exec_q(struct store *s, int q)
+exec_q(struct relaydb *s, int q)
 {
 	sqlite3_stmt *t = stmt(s, q);
 	int r;
 
 	if (t == NULL)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	r = sqlite3_step(t);
 	sqlite3_reset(t);
-	return r == SQLITE_DONE ? 0 : STORE_EIO;
+	return r == SQLITE_DONE ? 0 : RELAYDB_EIO;
 }
 
 int
-store_open(struct store **out, const char *dir, char *why, size_t why_cap)
+relaydb_open(struct relaydb **out, const char *dir, char *why, size_t why_cap)
 {
 	char path[4096];
-	struct store *s;
+	struct relaydb *s;
 	char *err = NULL;
 
 	*out = NULL;
@@ -125,12 +125,12 @@ fail:
 		snprintf(why, why_cap, "cannot open the database %s: %s", path,
 		    err != NULL ? err : s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
 	sqlite3_free(err);
-	store_close(s);
-	return STORE_EIO;
+	relaydb_close(s);
+	return RELAYDB_EIO;
 }
 
 void
-store_close(struct store *s)
+relaydb_close(struct relaydb *s)
 {
 	int i;
 
@@ -142,20 +142,20 @@ store_close(struct store *s)
 	free(s);
 }
 
-int store_begin(struct store *s) { return exec_q(s, Q_BEGIN); }
-int store_commit(struct store *s) { return exec_q(s, Q_COMMIT); }
-int store_savepoint(struct store *s) { return exec_q(s, Q_SAVE); }
-int store_in_txn(struct store *s) { return !sqlite3_get_autocommit(s->db); }
+int relaydb_begin(struct relaydb *s) { return exec_q(s, Q_BEGIN); }
+int relaydb_commit(struct relaydb *s) { return exec_q(s, Q_COMMIT); }
+int relaydb_savepoint(struct relaydb *s) { return exec_q(s, Q_SAVE); }
+int relaydb_in_txn(struct relaydb *s) { return !sqlite3_get_autocommit(s->db); }
 
 void
-store_rollback(struct store *s)
+relaydb_rollback(struct relaydb *s)
 {
 	if (exec_q(s, Q_ROLLBACK) < 0 && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 void
-store_savepoint_release(struct store *s, int ok)
+relaydb_savepoint_release(struct relaydb *s, int ok)
 {
 	if (!ok)
 		exec_q(s, Q_ROLLBACK_TO);
@@ -169,7 +169,7 @@ token_hash(uint8_t h[32], const char *token, size_t len)
 }
 
 int
-store_invite_create(struct store *s, char token[STORE_TOKEN_MAX + 1], const uint8_t *creator,
+relaydb_invite_create(struct relaydb *s, char token[RELAYDB_TOKEN_MAX + 1], const uint8_t *creator,
     uint64_t uses, uint64_t expires, uint64_t now)
 {
 	uint8_t raw[16], h[32];
@@ -177,64 +177,64 @@ store_invite_create(struct store *s, char token[STORE_TOKEN_MAX + 1], const uint
 	int r;
 
 	randombytes_buf(raw, sizeof raw);
-	b64_encode(token, STORE_TOKEN_MAX + 1, raw, sizeof raw);
+	b64_encode(token, RELAYDB_TOKEN_MAX + 1, raw, sizeof raw);
 	sodium_memzero(raw, sizeof raw);
 	token_hash(h, token, strlen(token));
 	if ((t = stmt(s, Q_INV_ADD)) == NULL)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	sqlite3_bind_blob(t, 1, h, 32, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(t, 2, (sqlite3_int64)uses);
 	sqlite3_bind_int64(t, 3, (sqlite3_int64)expires);
 	if (creator != NULL)
-		sqlite3_bind_blob(t, 4, creator, STORE_KEYLEN, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(t, 4, creator, RELAYDB_KEYLEN, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(t, 5, (sqlite3_int64)now);
 	r = sqlite3_step(t);
 	sqlite3_reset(t);
-	return r == SQLITE_DONE ? 0 : STORE_EIO;
+	return r == SQLITE_DONE ? 0 : RELAYDB_EIO;
 }
 
 static int
-count_q(struct store *s, int q, const uint8_t *key, int64_t a)
+count_q(struct relaydb *s, int q, const uint8_t *key, int64_t a)
 {
 	sqlite3_stmt *t = stmt(s, q);
 	int r;
 
 	if (t == NULL)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	if (key != NULL) {
-		sqlite3_bind_blob(t, 1, key, STORE_KEYLEN, SQLITE_STATIC);
+		sqlite3_bind_blob(t, 1, key, RELAYDB_KEYLEN, SQLITE_STATIC);
 		sqlite3_bind_int64(t, 2, a);
 	} else
 		sqlite3_bind_int64(t, 1, a);
 	r = sqlite3_step(t);
-	r = r == SQLITE_ROW ? sqlite3_column_int(t, 0) : STORE_EIO;
+	r = r == SQLITE_ROW ? sqlite3_column_int(t, 0) : RELAYDB_EIO;
 	sqlite3_reset(t);
 	return r;
 }
 
 int
-store_invite_count_by(struct store *s, const uint8_t dev[STORE_KEYLEN], uint64_t since)
+relaydb_invite_count_by(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN], uint64_t since)
 {
 	return count_q(s, Q_INV_COUNT_BY, dev, (int64_t)since);
 }
 
 int
-store_is_registered(struct store *s, const uint8_t dev[STORE_KEYLEN])
+relaydb_is_registered(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN])
 {
 	sqlite3_stmt *t = stmt(s, Q_DEV_GET);
 	int r;
 
 	if (t == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 	r = sqlite3_step(t);
-	r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : STORE_EIO;
+	r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : RELAYDB_EIO;
 	sqlite3_reset(t);
 	return r;
 }
 
 int
-store_register(struct store *s, const uint8_t dev[STORE_KEYLEN], const char *token,
+relaydb_register(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN], const char *token,
     size_t token_len, uint64_t now)
 {
 	uint8_t h[32];
@@ -242,102 +242,102 @@ store_register(struct store *s, const uint8_t dev[STORE_KEYLEN], const char *tok
 	int r;
 	int64_t uses, expires;
 
-	if ((r = store_is_registered(s, dev)) != 0)
+	if ((r = relaydb_is_registered(s, dev)) != 0)
 		return r < 0 ? r : 0;
 	token_hash(h, token, token_len);
 	if ((t = stmt(s, Q_INV_GET)) == NULL)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	sqlite3_bind_blob(t, 1, h, 32, SQLITE_TRANSIENT);
 	r = sqlite3_step(t);
 	if (r != SQLITE_ROW) {
 		sqlite3_reset(t);
-		return r == SQLITE_DONE ? STORE_EINVITE : STORE_EIO;
+		return r == SQLITE_DONE ? RELAYDB_EINVITE : RELAYDB_EIO;
 	}
 	uses = sqlite3_column_int64(t, 0);
 	expires = sqlite3_column_int64(t, 1);
 	sqlite3_reset(t);
 	if (uses <= 0)
-		return STORE_EUSED;
+		return RELAYDB_EUSED;
 	if ((uint64_t)expires <= now)
-		return STORE_EEXPIRED;
+		return RELAYDB_EEXPIRED;
 	if ((t = stmt(s, Q_INV_USE)) == NULL)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	sqlite3_bind_blob(t, 1, h, 32, SQLITE_TRANSIENT);
 	if (sqlite3_step(t) != SQLITE_DONE) {
 		sqlite3_reset(t);
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	}
 	sqlite3_reset(t);
 	if ((t = stmt(s, Q_DEV_ADD)) == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 	sqlite3_bind_int64(t, 2, (sqlite3_int64)now);
 	r = sqlite3_step(t);
 	sqlite3_reset(t);
-	return r == SQLITE_DONE ? 0 : STORE_EIO;
+	return r == SQLITE_DONE ? 0 : RELAYDB_EIO;
 }
 
 int
-store_put(struct store *s, const uint8_t from[STORE_KEYLEN], const uint8_t to[STORE_KEYLEN],
-    const uint8_t *env, size_t len, uint64_t ts, const struct store_quota *q, uint64_t *seq)
+relaydb_put(struct relaydb *s, const uint8_t from[RELAYDB_KEYLEN], const uint8_t to[RELAYDB_KEYLEN],
+    const uint8_t *env, size_t len, uint64_t ts, const struct relaydb_quota *q, uint64_t *seq)
 {
 	sqlite3_stmt *t = stmt(s, Q_DEV_CHARGE);
 	int r;
 
 	if (t == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, to, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, to, RELAYDB_KEYLEN, SQLITE_STATIC);
 	sqlite3_bind_int64(t, 2, (sqlite3_int64)len);
 	sqlite3_bind_int64(t, 3, (sqlite3_int64)q->envelopes);
 	sqlite3_bind_int64(t, 4, (sqlite3_int64)q->bytes);
 	r = sqlite3_step(t);
 	sqlite3_reset(t);
 	if (r != SQLITE_DONE)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	if (sqlite3_changes(s->db) == 0) {
-		r = store_is_registered(s, to);
-		return r < 0 ? r : r == 0 ? STORE_EUNKNOWN : STORE_EFULL;
+		r = relaydb_is_registered(s, to);
+		return r < 0 ? r : r == 0 ? RELAYDB_EUNKNOWN : RELAYDB_EFULL;
 	}
 	if ((t = stmt(s, Q_PUT)) == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, to, STORE_KEYLEN, SQLITE_STATIC);
-	sqlite3_bind_blob(t, 2, from, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, to, RELAYDB_KEYLEN, SQLITE_STATIC);
+	sqlite3_bind_blob(t, 2, from, RELAYDB_KEYLEN, SQLITE_STATIC);
 	sqlite3_bind_int64(t, 3, (sqlite3_int64)ts);
 	sqlite3_bind_blob(t, 4, env, (int)len, SQLITE_STATIC);
 	r = sqlite3_step(t);
 	sqlite3_reset(t);
 	if (r != SQLITE_DONE)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	*seq = (uint64_t)sqlite3_last_insert_rowid(s->db);
 	return 0;
 }
 
 static int
-credit(struct store *s, const void *dev, int64_t len)
+credit(struct relaydb *s, const void *dev, int64_t len)
 {
 	sqlite3_stmt *t = stmt(s, Q_DEV_CREDIT);
 	int r;
 
 	if (t == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_TRANSIENT);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(t, 2, len);
 	r = sqlite3_step(t);
 	sqlite3_reset(t);
-	return r == SQLITE_DONE ? 0 : STORE_EIO;
+	return r == SQLITE_DONE ? 0 : RELAYDB_EIO;
 }
 
 int
-store_ack(struct store *s, const uint8_t dev[STORE_KEYLEN], uint64_t seq)
+relaydb_ack(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN], uint64_t seq)
 {
 	sqlite3_stmt *t = stmt(s, Q_ACK);
 	int r;
 	int64_t len;
 
 	if (t == NULL)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	sqlite3_bind_int64(t, 1, (sqlite3_int64)seq);
-	sqlite3_bind_blob(t, 2, dev, STORE_KEYLEN, SQLITE_STATIC);
+	sqlite3_bind_blob(t, 2, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 	r = sqlite3_step(t);
 	if (r == SQLITE_DONE) {
 		sqlite3_reset(t);
@@ -345,26 +345,26 @@ store_ack(struct store *s, const uint8_t dev[STORE_KEYLEN], uint64_t seq)
 	}
 	if (r != SQLITE_ROW) {
 		sqlite3_reset(t);
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	}
 	len = sqlite3_column_int64(t, 0);
 	r = sqlite3_step(t);
 	sqlite3_reset(t);
 	if (r != SQLITE_DONE)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	return credit(s, dev, len);
 }
 
 int
-store_fetch(struct store *s, const uint8_t dev[STORE_KEYLEN], uint64_t after, size_t max,
-    store_fetch_fn fn, void *arg)
+relaydb_fetch(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN], uint64_t after, size_t max,
+    relaydb_fetch_fn fn, void *arg)
 {
 	sqlite3_stmt *t = stmt(s, Q_FETCH);
 	int r, n = 0;
 
 	if (t == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 	sqlite3_bind_int64(t, 2, (sqlite3_int64)after);
 	sqlite3_bind_int64(t, 3, (sqlite3_int64)max);
 	while ((r = sqlite3_step(t)) == SQLITE_ROW) {
@@ -372,7 +372,7 @@ store_fetch(struct store *s, const uint8_t dev[STORE_KEYLEN], uint64_t after, si
 		const void *env = sqlite3_column_blob(t, 3);
 		int elen = sqlite3_column_bytes(t, 3);
 
-		if (src == NULL || sqlite3_column_bytes(t, 1) != STORE_KEYLEN)
+		if (src == NULL || sqlite3_column_bytes(t, 1) != RELAYDB_KEYLEN)
 			continue;
 		n++;
 		if (fn(arg, (uint64_t)sqlite3_column_int64(t, 0), src,
@@ -381,32 +381,32 @@ store_fetch(struct store *s, const uint8_t dev[STORE_KEYLEN], uint64_t after, si
 			break;
 	}
 	sqlite3_reset(t);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? n : STORE_EIO;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? n : RELAYDB_EIO;
 }
 
 int
-store_expire(struct store *s, uint64_t before, size_t max)
+relaydb_expire(struct relaydb *s, uint64_t before, size_t max)
 {
 	sqlite3_stmt *t = stmt(s, Q_OLDEST);
 	int r, n = 0;
 	int64_t seq;
-	uint8_t dst[STORE_KEYLEN];
+	uint8_t dst[RELAYDB_KEYLEN];
 
 	/* Oldest first by seq; seq grows with time, so stop at the first young one. */
 	for (;;) {
 		if (t == NULL)
-			return STORE_EIO;
+			return RELAYDB_EIO;
 		sqlite3_bind_int64(t, 1, 1);
 		r = sqlite3_step(t);
 		if (r != SQLITE_ROW || (uint64_t)sqlite3_column_int64(t, 2) >= before ||
-		    (size_t)n >= max || sqlite3_column_bytes(t, 1) != STORE_KEYLEN) {
+		    (size_t)n >= max || sqlite3_column_bytes(t, 1) != RELAYDB_KEYLEN) {
 			sqlite3_reset(t);
-			return r == SQLITE_ROW || r == SQLITE_DONE ? n : STORE_EIO;
+			return r == SQLITE_ROW || r == SQLITE_DONE ? n : RELAYDB_EIO;
 		}
 		seq = sqlite3_column_int64(t, 0);
-		memcpy(dst, sqlite3_column_blob(t, 1), STORE_KEYLEN);
+		memcpy(dst, sqlite3_column_blob(t, 1), RELAYDB_KEYLEN);
 		sqlite3_reset(t);
-		if ((r = store_ack(s, dst, (uint64_t)seq)) < 0)
+		if ((r = relaydb_ack(s, dst, (uint64_t)seq)) < 0)
 			return r;
 		n++;
 		t = stmt(s, Q_OLDEST);
@@ -414,7 +414,7 @@ store_expire(struct store *s, uint64_t before, size_t max)
 }
 
 int
-store_prekeys_set(struct store *s, const uint8_t dev[STORE_KEYLEN], const uint8_t *spk,
+relaydb_prekeys_set(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN], const uint8_t *spk,
     size_t spk_len, const uint8_t *const *otk, const size_t *otk_len, size_t n_otk,
     uint64_t otk_max)
 {
@@ -423,28 +423,28 @@ store_prekeys_set(struct store *s, const uint8_t dev[STORE_KEYLEN], const uint8_
 
 	if (spk != NULL) {
 		if ((t = stmt(s, Q_SPK_SET)) == NULL)
-			return STORE_EIO;
-		sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+			return RELAYDB_EIO;
+		sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 		sqlite3_bind_blob(t, 2, spk, (int)spk_len, SQLITE_STATIC);
 		if (sqlite3_step(t) != SQLITE_DONE)
-			return STORE_EIO;
+			return RELAYDB_EIO;
 		sqlite3_reset(t);
 	}
 	for (i = 0; i < n_otk; i++) {
 		if ((t = stmt(s, Q_OTK_ADD)) == NULL)
-			return STORE_EIO;
-		sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+			return RELAYDB_EIO;
+		sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 		sqlite3_bind_blob(t, 2, otk[i], (int)otk_len[i], SQLITE_STATIC);
 		if (sqlite3_step(t) != SQLITE_DONE)
-			return STORE_EIO;
+			return RELAYDB_EIO;
 		sqlite3_reset(t);
 	}
 	if ((t = stmt(s, Q_OTK_TRIM)) == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 	sqlite3_bind_int64(t, 2, (sqlite3_int64)otk_max);
 	if (sqlite3_step(t) != SQLITE_DONE)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	sqlite3_reset(t);
 	return 0;
 }
@@ -464,7 +464,7 @@ copy_col(sqlite3_stmt *t, int col, uint8_t *out, size_t cap, size_t *len)
 }
 
 int
-store_prekey_get(struct store *s, const uint8_t dev[STORE_KEYLEN], uint8_t *spk,
+relaydb_prekey_get(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN], uint8_t *spk,
     size_t spk_cap, size_t *spk_len, uint8_t *otk, size_t otk_cap, size_t *otk_len)
 {
 	sqlite3_stmt *t = stmt(s, Q_SPK_GET);
@@ -472,55 +472,55 @@ store_prekey_get(struct store *s, const uint8_t dev[STORE_KEYLEN], uint8_t *spk,
 
 	*otk_len = 0;
 	if (t == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 	r = sqlite3_step(t);
 	if (r != SQLITE_ROW) {
 		sqlite3_reset(t);
-		return r == SQLITE_DONE ? STORE_ENOTFOUND : STORE_EIO;
+		return r == SQLITE_DONE ? RELAYDB_ENOTFOUND : RELAYDB_EIO;
 	}
 	r = copy_col(t, 0, spk, spk_cap, spk_len);
 	sqlite3_reset(t);
 	if (r < 0)
 		return r;
 	if ((t = stmt(s, Q_OTK_POP)) == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 	r = sqlite3_step(t);
 	if (r == SQLITE_ROW) {
 		r = copy_col(t, 0, otk, otk_cap, otk_len);
 		if (r == 0 && sqlite3_step(t) != SQLITE_DONE)
-			r = STORE_EIO;
+			r = RELAYDB_EIO;
 	} else
-		r = r == SQLITE_DONE ? 0 : STORE_EIO;
+		r = r == SQLITE_DONE ? 0 : RELAYDB_EIO;
 	sqlite3_reset(t);
 	return r;
 }
 
 int
-store_prekey_count(struct store *s, const uint8_t dev[STORE_KEYLEN])
+relaydb_prekey_count(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN])
 {
 	sqlite3_stmt *t = stmt(s, Q_OTK_COUNT);
 	int r;
 
 	if (t == NULL)
-		return STORE_EIO;
-	sqlite3_bind_blob(t, 1, dev, STORE_KEYLEN, SQLITE_STATIC);
+		return RELAYDB_EIO;
+	sqlite3_bind_blob(t, 1, dev, RELAYDB_KEYLEN, SQLITE_STATIC);
 	r = sqlite3_step(t);
-	r = r == SQLITE_ROW ? sqlite3_column_int(t, 0) : STORE_EIO;
+	r = r == SQLITE_ROW ? sqlite3_column_int(t, 0) : RELAYDB_EIO;
 	sqlite3_reset(t);
 	return r;
 }
 
 int
-store_totals(struct store *s, uint64_t *devices, uint64_t *envelopes, uint64_t *bytes,
+relaydb_totals(struct relaydb *s, uint64_t *devices, uint64_t *envelopes, uint64_t *bytes,
     uint64_t *invites)
 {
 	sqlite3_stmt *t = stmt(s, Q_TOTALS);
 	int r;
 
 	if (t == NULL)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	r = sqlite3_step(t);
 	if (r == SQLITE_ROW) {
 		*devices = (uint64_t)sqlite3_column_int64(t, 0);
@@ -529,7 +529,7 @@ store_totals(struct store *s, uint64_t *devices, uint64_t *envelopes, uint64_t *
 	}
 	sqlite3_reset(t);
 	if (r != SQLITE_ROW)
-		return STORE_EIO;
+		return RELAYDB_EIO;
 	r = count_q(s, Q_INV_TOTAL, NULL, (int64_t)time(NULL));
 	if (r < 0)
 		return r;

@@ -1,0 +1,163 @@
+/* The commands that read: status, log, watch, partners, devices, export. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clients/cli/cli.h"
+#include "clients/lib/when.h"
+#include "proto/err.h"
+
+#define LOG_DEFAULT_SINCE "7d"
+
+/* A request without fields whose reply is printed by render (or as JSON). */
+static int
+simple_read(struct cli *c, int argc, char **argv, const char *type,
+    void (*render)(FILE *, const msgpack_object *, const struct render_opts *))
+{
+	struct attune_req req;
+	struct attune_reply *rep;
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, type, 0);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	if (c->json || render == NULL)
+		cli_print_json(c, attune_reply_root(rep));
+	else
+		render(stdout, attune_reply_root(rep), &c->ro);
+	attune_reply_free(rep);
+	return 0;
+}
+
+int
+cmd_status(struct cli *c, int argc, char **argv)
+{
+	return simple_read(c, argc, argv, "status", render_status);
+}
+
+int
+cmd_partners(struct cli *c, int argc, char **argv)
+{
+	return simple_read(c, argc, argv, "partners", render_partners);
+}
+
+int
+cmd_devices(struct cli *c, int argc, char **argv)
+{
+	return simple_read(c, argc, argv, "devices", render_devices);
+}
+
+int
+cmd_export(struct cli *c, int argc, char **argv)
+{
+	/* An export is data for another program: always JSON. */
+	return simple_read(c, argc, argv, "export", NULL);
+}
+
+struct log_args {
+	struct cli *c;
+	time_t since;
+};
+
+static int
+log_flag(void *ctx, int key, const char *arg)
+{
+	struct log_args *a = ctx;
+	char why[200];
+
+	if (key == K_SINCE && when_parse_since(arg, a->c->ro.now, &a->since, why, sizeof(why)) != 0)
+		return cli_usage_err(a->c, "--since: %s", why);
+	return 0;
+}
+
+int
+cmd_log(struct cli *c, int argc, char **argv)
+{
+	struct log_args a = { c, 0 };
+	struct attune_req req;
+	struct attune_reply *rep;
+	char why[200];
+	int rc, rest;
+
+	if (when_parse_since(LOG_DEFAULT_SINCE, c->ro.now, &a.since, why, sizeof(why)) != 0)
+		return cli_err(CLI_EXIT_FAIL, "%s", why);
+	if ((rc = cli_getopt(c, argc, argv, log_flag, &a, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "log", 1);
+	attune_req_uint(&req, "since", (uint64_t)(a.since > 0 ? a.since : 0));
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	if (c->json)
+		cli_print_json(c, attune_reply_root(rep));
+	else
+		render_log(stdout, attune_reply_root(rep), a.since, &c->ro);
+	attune_reply_free(rep);
+	return 0;
+}
+
+int
+cmd_watch(struct cli *c, int argc, char **argv)
+{
+	struct attune_req req;
+	struct attune_reply *rep;
+	const msgpack_object *ev;
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "watch", 0);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	attune_reply_free(rep);
+	/* One line per event, flushed at once: watch feeds scripts and notifiers. */
+	c->tty_out = 0;
+	if (!c->json) {
+		fprintf(stderr, "Watching for check-ins, bids and answers (Ctrl-C stops).\n");
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (;;) {
+		rc = attune_recv(c->conn, &rep, -1);
+		if (rc != 0)
+			return rc == ATTUNE_ECLOSED ?
+			    cli_err(CLI_EXIT_DAEMON, "attuned stopped: start it again, then `attune watch`") :
+			    cli_transport_err(c, rc);
+		if (attune_reply_is_error(rep)) {
+			rc = cli_daemon_err(c, rep);
+			attune_reply_free(rep);
+			return rc;
+		}
+		if (strcmp(attune_reply_type(rep), "event") == 0 &&
+		    attune_get_map(attune_reply_root(rep), "event", &ev) == 0) {
+			if (c->json) {
+				cli_print_json(c, ev);
+			} else {
+				c->ro.now = time(NULL);
+				render_event(stdout, ev, &c->ro);
+				fflush(stdout);
+			}
+		}
+		attune_reply_free(rep);
+	}
+}

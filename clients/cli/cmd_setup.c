@@ -1,0 +1,306 @@
+/* Set-up commands: init, pair, link, revoke, unpair, wipe. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clients/cli/cli.h"
+#include "proto/err.h"
+
+#define PAIR_TIMEOUT_MS (11 * 60 * 1000)   /* the daemon gives up at 10 minutes */
+
+struct setup_args {
+	struct cli *c;
+	const char *name, *relay, *invite;
+	int tell, confirmed;
+};
+
+static int
+setup_flag(void *ctx, int key, const char *arg)
+{
+	struct setup_args *a = ctx;
+
+	switch (key) {
+	case K_NAME: a->name = arg; break;
+	case K_RELAY: a->relay = arg; break;
+	case K_INVITE: a->invite = arg; break;
+	case K_TELL: a->tell = 1; break;
+	case K_CONFIRM: a->confirmed = 1; break;
+	}
+	return 0;
+}
+
+static int
+relay_ok(struct cli *c, const char *relay)
+{
+	if (relay != NULL && strncmp(relay, "attune://", 9) != 0)
+		return cli_usage_err(c, "--relay wants an address like attune://HOST:PORT/KEY "
+		    "(`attune-relay address` prints it)");
+	return 0;
+}
+
+int
+cmd_init(struct cli *c, int argc, char **argv)
+{
+	struct setup_args a = { .c = c };
+	struct attune_req req;
+	struct attune_reply *rep;
+	char dev[64] = "";
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "unexpected '%s' (the name goes in --name)", argv[rest]);
+	if (a.name == NULL || a.name[0] == '\0')
+		return cli_usage_err(c, "choose the name your partners will see: --name NAME");
+	if (strlen(a.name) > 64)
+		return cli_usage_err(c, "the name is too long (at most 64 bytes)");
+	if ((rc = relay_ok(c, a.relay)) != 0)
+		return rc;
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "init", 1 + (a.relay != NULL) + (a.invite != NULL));
+	attune_req_str(&req, "name", a.name);
+	if (a.relay != NULL)
+		attune_req_str(&req, "relay", a.relay);
+	if (a.invite != NULL)
+		attune_req_str(&req, "invite", a.invite);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	if (c->json) {
+		cli_print_json(c, attune_reply_root(rep));
+	} else {
+		attune_get_strz(attune_reply_root(rep), "device", dev, sizeof(dev));
+		printf("Welcome, %s. This device is %s.\n", a.name, dev);
+		if (a.relay == NULL)
+			printf("No relay yet: you will use your partner's when you pair "
+			    "(`attune pair CODE --relay ADDRESS`).\n");
+		printf("Next: `attune pair` to invite a partner, or `attune pair CODE` to join one.\n");
+	}
+	attune_reply_free(rep);
+	return 0;
+}
+
+static void
+print_code(struct cli *c, const msgpack_object *root, int link)
+{
+	char code[96] = "", url[512] = "";
+
+	attune_get_strz(root, "code", code, sizeof(code));
+	attune_get_strz(root, "link", url, sizeof(url));
+	if (c->json) {
+		/* The first JSON line, for scripts that pass the code on. */
+		c->tty_out = 0;
+		cli_print_json(c, root);
+		return;
+	}
+	printf("%s this code %s (it works once, for 10 minutes):\n\n    %s\n\n",
+	    link ? "Type" : "Read", link ? "on your other device" : "to your partner", code);
+	printf("%s run: attune %s %s\n", link ? "There," : "They", link ? "link" : "pair", code);
+	if (c->tty_out && url[0] != '\0') {
+		printf("\nor scan this with a phone:\n\n");
+		qr_print(stdout, url, c->ro.unicode);
+	}
+	printf("\nWaiting...\n");
+	fflush(stdout);
+}
+
+static void
+print_paired(struct cli *c, const msgpack_object *root, int link)
+{
+	char who[96] = "", safety[128] = "", words[256] = "";
+
+	if (c->json) {
+		c->tty_out = 0;
+		cli_print_json(c, root);
+		return;
+	}
+	attune_get_strz(root, "partner", who, sizeof(who));
+	attune_get_strz(root, "safety", safety, sizeof(safety));
+	attune_get_strz(root, "safety_words", words, sizeof(words));
+	if (link)
+		printf("Linked: this device and your other one now share your identity%s%s.\n",
+		    who[0] ? " as " : "", who);
+	else
+		printf("Paired with %s.\n", who[0] ? who : "your partner");
+	if (safety[0] != '\0') {
+		printf("Safety number: %s\n", safety);
+		if (words[0] != '\0')
+			printf("           or: %s\n", words);
+		printf("Compare it with the other screen. If it differs, someone is in between: "
+		    "run `attune %s%s%s` and pair again in person.\n", link ? "revoke" : "unpair ",
+		    link ? "" : (who[0] ? who : "NAME"), link ? " DEVICE" : "");
+	}
+}
+
+static int
+pair_or_link(struct cli *c, int argc, char **argv, const char *type)
+{
+	struct setup_args a = { .c = c };
+	struct attune_req req;
+	struct attune_reply *rep;
+	int rc, rest, link = strcmp(type, "link") == 0;
+	const char *code = NULL;
+
+	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		code = argv[rest++];
+	if (rest < argc)
+		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
+	if ((rc = relay_ok(c, a.relay)) != 0)
+		return rc;
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, type, (code != NULL) + (a.relay != NULL));
+	if (code != NULL)
+		attune_req_str(&req, "code", code);
+	if (a.relay != NULL)
+		attune_req_str(&req, "relay", a.relay);
+	rc = attune_send(c->conn, &req);
+	attune_req_free(&req);
+	if (rc != 0)
+		return cli_transport_err(c, rc);
+	if (code != NULL && !c->json)
+		fprintf(stderr, "Joining with %s...\n", code);
+	for (;;) {
+		const char *t;
+
+		rc = attune_recv(c->conn, &rep, PAIR_TIMEOUT_MS);
+		if (rc != 0)
+			return cli_transport_err(c, rc);
+		if (attune_reply_id(rep) != req.id && attune_reply_id(rep) != 0) {
+			attune_reply_free(rep);
+			continue;
+		}
+		t = attune_reply_type(rep);
+		if (attune_reply_is_error(rep)) {
+			rc = cli_daemon_err(c, rep);
+			attune_reply_free(rep);
+			return rc;
+		}
+		if (strcmp(t, "pairing") == 0) {
+			if (code == NULL)
+				print_code(c, attune_reply_root(rep), link);
+		} else if (strcmp(t, "paired") == 0 || strcmp(t, "linked") == 0) {
+			print_paired(c, attune_reply_root(rep), link);
+			attune_reply_free(rep);
+			return 0;
+		}
+		attune_reply_free(rep);
+	}
+}
+
+int
+cmd_pair(struct cli *c, int argc, char **argv)
+{
+	return pair_or_link(c, argc, argv, "pair");
+}
+
+int
+cmd_link(struct cli *c, int argc, char **argv)
+{
+	return pair_or_link(c, argc, argv, "link");
+}
+
+int
+cmd_revoke(struct cli *c, int argc, char **argv)
+{
+	struct attune_req req;
+	struct attune_reply *rep;
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
+		return rc;
+	if (rest + 1 != argc)
+		return cli_usage_err(c, "give one device id, as `attune devices` shows it");
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "revoke", 1);
+	attune_req_str(&req, "device", argv[rest]);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	printf("Revoked %s: your partners stop encrypting to it now.\n", argv[rest]);
+	attune_reply_free(rep);
+	return 0;
+}
+
+/* Asks the person to type word; 0 when they did. */
+static int
+confirm(struct cli *c, const char *what, const char *word)
+{
+	char buf[128];
+
+	if (!c->tty_in)
+		return cli_usage_err(c, "%s: add --yes to confirm", what);
+	fprintf(stderr, "%s.\nType '%s' to go ahead: ", what, word);
+	if (cli_ask("", buf, sizeof(buf)) != 0 || strcmp(buf, word) != 0)
+		return cli_err(CLI_EXIT_FAIL, "not confirmed: nothing changed");
+	return 0;
+}
+
+int
+cmd_unpair(struct cli *c, int argc, char **argv)
+{
+	struct setup_args a = { .c = c };
+	struct attune_req req;
+	struct attune_reply *rep;
+	char what[256];
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
+		return rc;
+	if (rest + 1 != argc)
+		return cli_usage_err(c, "give one partner's name, as `attune partners` shows it");
+	if (!a.confirmed) {
+		snprintf(what, sizeof(what), "This ends the partnership with %s on this device and "
+		    "removes their data here%s", argv[rest], a.tell ? "; they get a farewell" :
+		    "; they are told nothing");
+		if ((rc = confirm(c, what, argv[rest])) != 0)
+			return rc;
+	}
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "unpair", 2);
+	attune_req_str(&req, "name", argv[rest]);
+	attune_req_bool(&req, "tell", a.tell);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	printf("Unpaired from %s.%s\n", argv[rest], a.tell ? " They were told." : "");
+	attune_reply_free(rep);
+	return 0;
+}
+
+int
+cmd_wipe(struct cli *c, int argc, char **argv)
+{
+	struct setup_args a = { .c = c };
+	struct attune_req req;
+	struct attune_reply *rep;
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
+	if (!a.confirmed && (rc = confirm(c, "This destroys this device's keys and history for "
+	    "good; nothing is sent to anyone", "wipe")) != 0)
+		return rc;
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "wipe", 1);
+	attune_req_bool(&req, "confirm", 1);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	printf("Wiped: keys and history are gone from this device; attuned has stopped.\n");
+	attune_reply_free(rep);
+	return 0;
+}

@@ -1,0 +1,573 @@
+/* The commands that write: checkin, bid, respond, retract. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clients/cli/cli.h"
+#include "clients/lib/vocab.h"
+#include "clients/lib/when.h"
+#include "proto/err.h"
+
+#define NAMES_MAX 32
+#define NAME_MAX_LEN 64
+#define ONLY_FIELDS 7
+
+/* Partner names as typed: case kept, comma lists split and trimmed. */
+struct names {
+	size_t n;
+	char name[NAMES_MAX][NAME_MAX_LEN + 1];
+};
+
+static int
+names_add(struct cli *c, struct names *l, const char *arg)
+{
+	const char *p = arg;
+
+	while (*p != '\0') {
+		const char *start, *end;
+		size_t len, i;
+		int dup = 0;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		end = p;
+		while (end > start && end[-1] == ' ')
+			end--;
+		len = (size_t)(end - start);
+		if (len > NAME_MAX_LEN)
+			return cli_usage_err(c, "'%.*s...' is longer than a partner's name can be", 20, start);
+		for (i = 0; i < l->n; i++)
+			if (strlen(l->name[i]) == len && memcmp(l->name[i], start, len) == 0)
+				dup = 1;
+		if (dup)
+			continue;
+		if (l->n == NAMES_MAX)
+			return cli_usage_err(c, "too many names (at most %d)", NAMES_MAX);
+		memcpy(l->name[l->n], start, len);
+		l->name[l->n++][len] = '\0';
+	}
+	return 0;
+}
+
+static void
+req_names(struct attune_req *req, const char *key, const struct names *l)
+{
+	const char *v[NAMES_MAX];
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		v[i] = l->name[i];
+	attune_req_strv(req, key, v, l->n);
+}
+
+static void
+req_words(struct attune_req *req, const char *key, const struct vocab_list *l)
+{
+	const char *v[VOCAB_LIST_MAX];
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		v[i] = l->item[i];
+	attune_req_strv(req, key, v, l->n);
+}
+
+static int
+add_words(struct cli *c, struct vocab_list *l, const char *flag, const char *arg)
+{
+	switch (vocab_list_add(l, arg)) {
+	case 0:
+		return 0;
+	case ATT_ELIMIT:
+		return cli_usage_err(c, "too many items for --%s (at most %d)", flag, VOCAB_LIST_MAX);
+	case ATT_ESTRLONG:
+		return cli_usage_err(c, "an item of --%s is too long (at most %d letters)", flag,
+		    VOCAB_ITEM_MAX);
+	default:
+		return cli_usage_err(c, "--%s has characters that cannot be sent", flag);
+	}
+}
+
+static int
+level(struct cli *c, enum vocab_scale s, const char *arg, int *out)
+{
+	const char *name = vocab_scale_name(s);
+	int lo = vocab_scale_min(s), hi = vocab_scale_max(s), v, rc;
+	char words[96] = "";
+
+	for (v = lo; v <= hi; v++) {
+		strcat(words, vocab_level_word(s, v));
+		strcat(words, v < hi ? ", " : "");
+	}
+	rc = vocab_level(s, arg, out);
+	if (rc == ATT_ERANGE)
+		return cli_usage_err(c, "%s %s is out of range: %s goes from %d to %d (or %s)",
+		    name, arg, name, lo, hi, words);
+	if (rc != 0)
+		return cli_usage_err(c, "'%s' is not a %s: use %d-%d or %s", arg, name, lo, hi, words);
+	return 0;
+}
+
+static int
+note_ok(struct cli *c, const char *note)
+{
+	long n = vocab_utf8_chars(note);
+
+	if (n < 0)
+		return cli_usage_err(c, "the note is not valid UTF-8 text");
+	if (n > VOCAB_NOTE_MAX)
+		return cli_usage_err(c, "the note has %ld characters: at most %d fit", n, VOCAB_NOTE_MAX);
+	return 0;
+}
+
+static int
+parse_when(struct cli *c, const char *flag, const char *arg, int future, time_t *out)
+{
+	char why[200];
+
+	if (when_parse(arg, c->ro.now, out, why, sizeof(why)) != 0)
+		return cli_usage_err(c, "--%s: %s", flag, why);
+	if (future && *out < c->ro.now - 60)
+		return cli_usage_err(c, "--%s %s is in the past", flag, arg);
+	return 0;
+}
+
+/* Prints the ok reply of a write: JSON, or a sentence followed by the id. */
+static void
+print_written(struct cli *c, const struct attune_reply *rep, const char *what)
+{
+	char id[40] = "";
+	uint64_t queued = 0;
+
+	if (c->json) {
+		cli_print_json(c, attune_reply_root(rep));
+		return;
+	}
+	attune_get_strz(attune_reply_root(rep), "id", id, sizeof(id));
+	attune_get_uint(attune_reply_root(rep), "queued", &queued);
+	printf("%s [%.8s]%s\n", what, id, queued == 0 ? " (no partner device to send it to yet)" : "");
+}
+
+/* ---- checkin ---- */
+
+struct checkin_args {
+	struct cli *c;
+	int nflags;
+	int mood, desire, capacity, responsive;
+	struct vocab_list tags, open_to;
+	struct names to;
+	const char *note;
+	time_t until;
+	size_t nonly;
+	struct {
+		char field[16];
+		struct names names;
+	} only[ONLY_FIELDS];
+};
+
+static int
+only_add(struct checkin_args *a, const char *arg)
+{
+	static const char *const fields[ONLY_FIELDS] = {
+		"mood", "desire", "capacity", "tags", "open_to", "responsive", "note"
+	};
+	const char *eq = strpbrk(arg, "=:");
+	char field[16];
+	size_t flen, i, j;
+
+	if (eq == NULL || (flen = (size_t)(eq - arg)) == 0 || flen >= sizeof(field))
+		return cli_usage_err(a->c, "--only wants FIELD=NAME[,NAME], e.g. --only desire=Sam");
+	memcpy(field, arg, flen);
+	field[flen] = '\0';
+	for (i = 0; i < flen; i++)
+		field[i] = field[i] == '-' ? '_' : field[i];
+	if (strcasecmp(field, "tag") == 0)
+		strcpy(field, "tags");
+	for (i = 0; i < ONLY_FIELDS; i++)
+		if (strcasecmp(field, fields[i]) == 0)
+			break;
+	if (i == ONLY_FIELDS)
+		return cli_usage_err(a->c, "--only: '%s' is not a check-in field (mood, desire, "
+		    "capacity, tags, open-to, responsive, note)", field);
+	for (j = 0; j < a->nonly; j++)
+		if (strcmp(a->only[j].field, fields[i]) == 0)
+			break;
+	if (j == a->nonly) {
+		a->nonly++;
+		strcpy(a->only[j].field, fields[i]);
+	}
+	return names_add(a->c, &a->only[j].names, eq + 1);
+}
+
+static int
+checkin_flag(void *ctx, int key, const char *arg)
+{
+	struct checkin_args *a = ctx;
+
+	a->nflags++;
+	switch (key) {
+	case K_MOOD: return level(a->c, VOCAB_MOOD, arg, &a->mood);
+	case K_DESIRE: return level(a->c, VOCAB_DESIRE, arg, &a->desire);
+	case K_CAPACITY: return level(a->c, VOCAB_CAPACITY, arg, &a->capacity);
+	case K_TAG: return add_words(a->c, &a->tags, "tag", arg);
+	case K_OPEN_TO: return add_words(a->c, &a->open_to, "open-to", arg);
+	case K_RESPONSIVE: a->responsive = 1; return 0;
+	case K_NOT_RESPONSIVE: a->responsive = 0; return 0;
+	case K_NOTE: a->note = arg; return note_ok(a->c, arg);
+	case K_TO: return names_add(a->c, &a->to, arg);
+	case K_ONLY: return only_add(a, arg);
+	case K_UNTIL: return parse_when(a->c, "until", arg, 1, &a->until);
+	}
+	return 0;
+}
+
+/* Asks for one level until the answer reads. */
+static int
+ask_level(struct cli *c, enum vocab_scale s, int *out)
+{
+	char prompt[160], buf[64], words[96] = "";
+	int lo = vocab_scale_min(s), hi = vocab_scale_max(s), v;
+
+	for (v = lo; v <= hi; v++) {
+		char w[24];
+
+		snprintf(w, sizeof(w), "%d %s%s", v, vocab_level_word(s, v), v < hi ? ", " : "");
+		strcat(words, w);
+	}
+	snprintf(prompt, sizeof(prompt), "%c%s (%s): ", vocab_scale_name(s)[0] - 32,
+	    vocab_scale_name(s) + 1, words);
+	for (;;) {
+		if (cli_ask(prompt, buf, sizeof(buf)) != 0)
+			return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
+		if (vocab_level(s, buf, out) == 0)
+			return 0;
+		fprintf(stderr, "  say a number %d-%d or one of the words\n", lo, hi);
+	}
+	(void)c;
+}
+
+static int
+ask_words(struct cli *c, const char *prompt, struct vocab_list *l, const char *flag)
+{
+	char buf[512];
+
+	for (;;) {
+		if (cli_ask(prompt, buf, sizeof(buf)) != 0)
+			return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
+		memset(l, 0, sizeof(*l));
+		if (vocab_list_add(l, buf) == 0)
+			return 0;
+		fprintf(stderr, "  at most %d short words, separated by commas (--%s)\n",
+		    VOCAB_LIST_MAX, flag);
+	}
+	(void)c;
+}
+
+static int
+checkin_interactive(struct checkin_args *a, char *note_buf, size_t note_cap)
+{
+	int rc;
+
+	if (a->mood < 0 && (rc = ask_level(a->c, VOCAB_MOOD, &a->mood)) != 0)
+		return rc;
+	if (a->desire < 0 && (rc = ask_level(a->c, VOCAB_DESIRE, &a->desire)) != 0)
+		return rc;
+	if (a->capacity < 0 && (rc = ask_level(a->c, VOCAB_CAPACITY, &a->capacity)) != 0)
+		return rc;
+	if (a->nflags == 0) {
+		if ((rc = ask_words(a->c, "How are you (tired, stressed, relaxed, playful, ...; "
+		    "empty for nothing): ", &a->tags, "tag")) != 0)
+			return rc;
+		if ((rc = ask_words(a->c, "Open to (cuddle, talk, massage, date, sex, space, ...; "
+		    "empty for nothing): ", &a->open_to, "open-to")) != 0)
+			return rc;
+		for (;;) {
+			if (cli_ask("A note for your partners (up to 280 characters, empty for none): ",
+			    note_buf, note_cap) != 0)
+				return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
+			if (vocab_utf8_chars(note_buf) >= 0 && vocab_utf8_chars(note_buf) <= VOCAB_NOTE_MAX)
+				break;
+			fprintf(stderr, "  that is longer than 280 characters\n");
+		}
+		if (note_buf[0] != '\0')
+			a->note = note_buf;
+	}
+	return 0;
+}
+
+int
+cmd_checkin(struct cli *c, int argc, char **argv)
+{
+	struct checkin_args *a = calloc(1, sizeof(*a));
+	struct attune_req req;
+	struct attune_reply *rep;
+	char note_buf[VOCAB_NOTE_MAX * 4 + 2];
+	size_t nfields, i;
+	int rc, rest;
+
+	if (a == NULL)
+		return cli_err(CLI_EXIT_FAIL, "out of memory");
+	a->c = c;
+	a->mood = a->desire = a->capacity = a->responsive = -1;
+	if ((rc = cli_getopt(c, argc, argv, checkin_flag, a, &rest)) != 0)
+		goto out;
+	if (rest < argc) {
+		rc = cli_usage_err(c, "unexpected '%s'", argv[rest]);
+		goto out;
+	}
+	if (a->mood < 0 || a->desire < 0 || a->capacity < 0) {
+		if (!c->tty_in || c->json) {
+			rc = cli_usage_err(c, "say how you are with --mood N --desire N --capacity N "
+			    "(or run `attune checkin` on a terminal to be asked)");
+			goto out;
+		}
+		if ((rc = checkin_interactive(a, note_buf, sizeof(note_buf))) != 0)
+			goto out;
+	}
+	if ((rc = cli_connect(c)) != 0)
+		goto out;
+	nfields = 5 + (a->responsive >= 0) + (a->note != NULL) + (a->to.n > 0) +
+	    (a->until != 0) + (a->nonly > 0);
+	attune_req_begin(c->conn, &req, "checkin", nfields);
+	attune_req_uint(&req, "mood", (uint64_t)a->mood);
+	attune_req_uint(&req, "desire", (uint64_t)a->desire);
+	attune_req_uint(&req, "capacity", (uint64_t)a->capacity);
+	req_words(&req, "tags", &a->tags);
+	req_words(&req, "open_to", &a->open_to);
+	if (a->responsive >= 0)
+		attune_req_bool(&req, "responsive", a->responsive);
+	if (a->note != NULL)
+		attune_req_str(&req, "note", a->note);
+	if (a->to.n > 0)
+		req_names(&req, "to", &a->to);
+	if (a->until != 0)
+		attune_req_uint(&req, "valid_until", (uint64_t)a->until);
+	if (a->nonly > 0) {
+		attune_req_key(&req, "only");
+		msgpack_pack_map(&req.pk, a->nonly);
+		for (i = 0; i < a->nonly; i++) {
+			msgpack_pack_str_with_body(&req.pk, a->only[i].field, strlen(a->only[i].field));
+			msgpack_pack_array(&req.pk, a->only[i].names.n);
+			for (size_t j = 0; j < a->only[i].names.n; j++)
+				msgpack_pack_str_with_body(&req.pk, a->only[i].names.name[j],
+				    strlen(a->only[i].names.name[j]));
+		}
+	}
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc == 0) {
+		print_written(c, rep, "Checked in");
+		attune_reply_free(rep);
+	}
+out:
+	memset(note_buf, 0, sizeof(note_buf));
+	memset(a, 0, sizeof(*a));
+	free(a);
+	return rc;
+}
+
+/* ---- bid ---- */
+
+struct bid_args {
+	struct cli *c;
+	struct names to;
+	struct vocab_list kind;
+	const char *note;
+	time_t at, until;
+};
+
+static int
+bid_flag(void *ctx, int key, const char *arg)
+{
+	struct bid_args *a = ctx;
+
+	switch (key) {
+	case K_TO: return names_add(a->c, &a->to, arg);
+	case K_KIND:
+		memset(&a->kind, 0, sizeof(a->kind));
+		if (strchr(arg, ',') != NULL)
+			return cli_usage_err(a->c, "a bid has one kind");
+		return add_words(a->c, &a->kind, "kind", arg);
+	case K_NOTE: a->note = arg; return note_ok(a->c, arg);
+	case K_AT: return parse_when(a->c, "at", arg, 1, &a->at);
+	case K_UNTIL: return parse_when(a->c, "until", arg, 1, &a->until);
+	}
+	return 0;
+}
+
+int
+cmd_bid(struct cli *c, int argc, char **argv)
+{
+	struct bid_args a;
+	struct attune_req req;
+	struct attune_reply *rep;
+	char id[40] = "";
+	int rc, rest;
+
+	memset(&a, 0, sizeof(a));
+	a.c = c;
+	if ((rc = cli_getopt(c, argc, argv, bid_flag, &a, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "unexpected '%s' (a note goes in --note)", argv[rest]);
+	if (a.until != 0 && a.at == 0)
+		a.at = c->ro.now;
+	if (a.until != 0 && a.until <= a.at)
+		return cli_usage_err(c, "--until must come after --at");
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "bid", 1 + (a.note != NULL) + (a.to.n > 0) +
+	    (a.at != 0) + (a.until != 0));
+	attune_req_str(&req, "kind", a.kind.n > 0 ? a.kind.item[0] : "tonight");
+	if (a.note != NULL)
+		attune_req_str(&req, "note", a.note);
+	if (a.to.n > 0)
+		req_names(&req, "to", &a.to);
+	if (a.at != 0)
+		attune_req_uint(&req, "from_ts", (uint64_t)a.at);
+	if (a.until != 0)
+		attune_req_uint(&req, "until_ts", (uint64_t)a.until);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	if (c->json) {
+		cli_print_json(c, attune_reply_root(rep));
+	} else {
+		attune_get_strz(attune_reply_root(rep), "id", id, sizeof(id));
+		if (c->tty_out)
+			printf("Bid sent. Its id is %s: your partner answers with "
+			    "`attune respond %.8s`.\n", id, id);
+		else
+			printf("%s\n", id);
+	}
+	attune_reply_free(rep);
+	return 0;
+}
+
+/* ---- respond ---- */
+
+struct respond_args {
+	struct cli *c;
+	const char *answer;
+	struct vocab_list reason, offer;
+	const char *note;
+	time_t raincheck;
+};
+
+static int
+set_answer(struct respond_args *a, const char *ans)
+{
+	if (a->answer != NULL && strcmp(a->answer, ans) != 0)
+		return cli_usage_err(a->c, "give one answer: --yes, --not-tonight or --later");
+	a->answer = ans;
+	return 0;
+}
+
+static int
+respond_flag(void *ctx, int key, const char *arg)
+{
+	struct respond_args *a = ctx;
+	const char *ans;
+
+	switch (key) {
+	case K_YES: return set_answer(a, "yes");
+	case K_NOT_TONIGHT: return set_answer(a, "not-tonight");
+	case K_LATER: return set_answer(a, "later");
+	case K_ANSWER:
+		if ((ans = vocab_answer(arg)) == NULL)
+			return cli_usage_err(a->c, "'%s' is not an answer: yes, not tonight or later", arg);
+		return set_answer(a, ans);
+	case K_REASON: return add_words(a->c, &a->reason, "reason", arg);
+	case K_OFFER: return add_words(a->c, &a->offer, "offer", arg);
+	case K_RAINCHECK: return parse_when(a->c, "raincheck", arg, 1, &a->raincheck);
+	case K_NOTE: a->note = arg; return note_ok(a->c, arg);
+	}
+	return 0;
+}
+
+int
+cmd_respond(struct cli *c, int argc, char **argv)
+{
+	struct respond_args a;
+	struct attune_req req;
+	struct attune_reply *rep;
+	char bid[33];
+	int rc, rest;
+
+	memset(&a, 0, sizeof(a));
+	a.c = c;
+	if ((rc = cli_getopt(c, argc, argv, respond_flag, &a, &rest)) != 0)
+		return rc;
+	if (rest >= argc)
+		return cli_usage_err(c, "which bid? give its id, as `attune status` shows it");
+	if (rest + 1 < argc)
+		return cli_usage_err(c, "unexpected '%s' (a note goes in --note)", argv[rest + 1]);
+	if (a.answer == NULL)
+		return cli_usage_err(c, "answer with --yes, --not-tonight or --later");
+	if ((rc = cli_resolve_id(c, argv[rest], bid)) != 0)
+		return rc;
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "respond", 4 + (a.raincheck != 0) + (a.note != NULL));
+	attune_req_str(&req, "bid", bid);
+	attune_req_str(&req, "answer", a.answer);
+	req_words(&req, "reason", &a.reason);
+	req_words(&req, "offer", &a.offer);
+	if (a.raincheck != 0)
+		attune_req_uint(&req, "raincheck", (uint64_t)a.raincheck);
+	if (a.note != NULL)
+		attune_req_str(&req, "note", a.note);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	if (c->json) {
+		print_written(c, rep, NULL);
+	} else {
+		char when[48], what[128];
+
+		snprintf(what, sizeof(what), "Answered: %s", vocab_answer_text(a.answer));
+		print_written(c, rep, what);
+		if (a.raincheck != 0) {
+			when_at(when, sizeof(when), a.raincheck, c->ro.now);
+			printf("Rain check %s: attune will remind you then.\n", when);
+		}
+	}
+	attune_reply_free(rep);
+	return 0;
+}
+
+/* ---- retract ---- */
+
+int
+cmd_retract(struct cli *c, int argc, char **argv)
+{
+	struct attune_req req;
+	struct attune_reply *rep;
+	char id[33];
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
+		return rc;
+	if (rest + 1 != argc)
+		return cli_usage_err(c, "give the id of one of your check-ins or bids");
+	if ((rc = cli_resolve_id(c, argv[rest], id)) != 0)
+		return rc;
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "retract", 1);
+	attune_req_str(&req, "ref", id);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	print_written(c, rep, "Taken back");
+	attune_reply_free(rep);
+	return 0;
+}

@@ -2,7 +2,7 @@
 # attune-relay end to end: address, invites, registration, put/deliver/ack,
 # redelivery after reconnect, quota, prekeys, stats, SIGTERM.
 . tests/e2e/lib.sh
-. tests/e2e/relay_common.sh
+. tests/e2e/relay_common.inc
 
 relay_start r '[storage]
 mailbox_envelopes = 4

@@ -321,7 +321,6 @@ on_np_claim(void *arg, const struct msg *reply)
 {
 	struct pairing *p = arg;
 	char code[64];
-	int r;
 
 	if (p->st == PS_ENDED)
 		return;
@@ -335,12 +334,8 @@ on_np_claim(void *arg, const struct msg *reply)
 			pairing_end(p, "relay-unreachable", "the relay would not open the pairing channel: try again");
 		return;
 	}
-	r = pairing_pake_new(p);
-	if (r < 0) {
-		pairing_end(p, att_errcode(r), att_strerror(r));
-		return;
-	}
-	p->st = PS_PAKE;
+	if (p->st == PS_CLAIM)
+		p->st = PS_PAKE;
 	pairing_reply_code(p);
 }
 
@@ -366,6 +361,13 @@ prc_up(void *arg, int registered)
 		r = relayconn_request(p->rc, &o, id, on_np_alloc, p);
 		p->st = PS_ALLOC;
 	} else {
+		/* The relay pushes what the inviter already sent before it answers the claim. */
+		r = pairing_pake_new(p);
+		if (r < 0) {
+			msg_out_free(&o);
+			pairing_end(p, att_errcode(r), att_strerror(r));
+			return;
+		}
 		msg_out_begin(&o, "np_claim", id, 1);
 		msg_out_uint(&o, "np", p->np);
 		r = relayconn_request(p->rc, &o, id, on_np_claim, p);
@@ -396,7 +398,7 @@ pairing_on_msg(struct pairing *p, const uint8_t *data, size_t len)
 	uint8_t out[PAKE_MSG_MAX];
 	int r;
 
-	if (p->st != PS_PAKE || p->pake == NULL)
+	if ((p->st != PS_PAKE && p->st != PS_CLAIM) || p->pake == NULL)
 		return;
 	r = pake_recv(p->pake, data, len, out, sizeof out);
 	if (r < 0) {
@@ -436,6 +438,7 @@ prc_push(void *arg, const struct msg *m)
 		}
 		pairing_on_msg(p, data, len);
 	} else if (msg_is_type(m, "np_closed")) {
+		fprintf(stderr, "attuned: pairing: the relay closed the pairing channel\n");
 		if (p->st == PS_CLAIM || (p->st == PS_PAKE && !p->initiator))
 			pairing_end(p, "pairing-failed", "the codes did not match, or the other side gave up: "
 			            "check the code and start again with a new one");
@@ -635,7 +638,7 @@ pairing_finish(struct pairing *p)
 	size_t len;
 	int r, restart = 0;
 
-	if (p->st != PS_PAKE)
+	if (p->st != PS_PAKE && p->st != PS_CLAIM)
 		return;
 	p->st = PS_FINISHING;
 	intro = pake_peer_intro(p->pake, &len);

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "clients/cli/cli.h"
+#include "clients/lib/jsonw.h"
 #include "clients/lib/vocab.h"
 #include "clients/lib/when.h"
 #include "proto/err.h"
@@ -137,19 +138,39 @@ parse_when(struct cli *c, const char *flag, const char *arg, int future, time_t 
 	return 0;
 }
 
-/* Prints the ok reply of a write: JSON, or a sentence followed by the id. */
+/* The new event's id from an ok reply (docs/PROTOCOL.md 8.1: event_id). */
+static void
+written_id(const struct attune_reply *rep, char id[40])
+{
+	id[0] = '\0';
+	attune_get_strz(attune_reply_root(rep), "event_id", id, 40);
+}
+
+/* Prints the ok reply of a write: {"id","queued"} as JSON, or a sentence with the id. */
 static void
 print_written(struct cli *c, const struct attune_reply *rep, const char *what)
 {
-	char id[40] = "";
+	char id[40];
 	uint64_t queued = 0;
 
+	written_id(rep, id);
+	attune_get_uint(attune_reply_root(rep), "queued", &queued);
 	if (c->json) {
-		cli_print_json(c, attune_reply_root(rep));
+		struct jsonw *w = jsonw_new(0);
+
+		if (w == NULL)
+			return;
+		jsonw_obj_begin(w);
+		jsonw_key(w, "id");
+		jsonw_str(w, id);
+		jsonw_key(w, "queued");
+		jsonw_uint(w, queued);
+		jsonw_obj_end(w);
+		if (jsonw_data(w, NULL) != NULL)
+			printf("%s\n", jsonw_data(w, NULL));
+		jsonw_free(w);
 		return;
 	}
-	attune_get_strz(attune_reply_root(rep), "id", id, sizeof(id));
-	attune_get_uint(attune_reply_root(rep), "queued", &queued);
 	printf("%s [%.8s]%s\n", what, id, queued == 0 ? " (no partner device to send it to yet)" : "");
 }
 
@@ -436,10 +457,10 @@ cmd_bid(struct cli *c, int argc, char **argv)
 	attune_req_free(&req);
 	if (rc != 0)
 		return rc;
+	written_id(rep, id);
 	if (c->json) {
-		cli_print_json(c, attune_reply_root(rep));
+		print_written(c, rep, NULL);
 	} else {
-		attune_get_strz(attune_reply_root(rep), "id", id, sizeof(id));
 		if (c->tty_out)
 			printf("Bid sent. Its id is %s: your partner answers with "
 			    "`attune respond %.8s`.\n", id, id);

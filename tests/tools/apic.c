@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -218,6 +219,7 @@ main(int argc, char **argv)
 	int pushes = 0, i, fd, r, nf = 0, nmaps = 0;
 	uint8_t hdr[2];
 
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			sock = argv[++i];

@@ -22,6 +22,7 @@
 #include "proto/noise.h"
 #include "proto/pake.h"
 #include "proto/pcode.h"
+#include "proto/x3dh.h"
 #include "daemon/ctx.h"
 #include "daemon/api.h"
 #include "daemon/keys.h"
@@ -31,7 +32,15 @@
 #include "daemon/sync.h"
 #include "daemon/pairing.h"
 
-enum pstate { PS_CONNECT, PS_ALLOC, PS_CLAIM, PS_PAKE, PS_FINISHING, PS_ENDED };
+/*
+ * After the PAKE of a link, the new device (which only now holds the person
+ * key and has made its device keys) sends its device record, signed by the
+ * person key, as one more nameplate message (PS_SENDREC); the existing
+ * device waits for it (PS_WAITREC), adds it and publishes the new device
+ * list, because partners accept lists only from devices they already know.
+ */
+enum pstate { PS_CONNECT, PS_ALLOC, PS_CLAIM, PS_PAKE, PS_FINISHING, PS_SENDREC, PS_WAITREC,
+              PS_ENDED };
 
 struct pairing {
 	struct pairing *next;
@@ -117,8 +126,9 @@ reply_code(const struct msg *reply, char *buf, size_t cap)
 	return buf;
 }
 
-static void
-pairing_send_np(struct pairing *p, const uint8_t *data, size_t len);
+static void pairing_send_np(struct pairing *p, const uint8_t *data, size_t len);
+static void pairing_paired(struct pairing *p, const char *partner);
+static void pairing_on_record(struct pairing *p, const uint8_t *rec, size_t len);
 
 static void
 on_np_sent(void *arg, const struct msg *reply)
@@ -132,6 +142,10 @@ on_np_sent(void *arg, const struct msg *reply)
 		reply_code(reply, code, sizeof code);
 		fprintf(stderr, "attuned: pairing: the relay did not pass our message (%s)\n", code);
 		pairing_end(p, "pairing-failed", "the relay lost the pairing channel: start again");
+		return;
+	}
+	if (p->st == PS_SENDREC) {
+		pairing_paired(p, p->d->name);
 		return;
 	}
 	if (p->sent_final && pake_done(p->pake)) {
@@ -398,6 +412,10 @@ pairing_on_msg(struct pairing *p, const uint8_t *data, size_t len)
 	uint8_t out[PAKE_MSG_MAX];
 	int r;
 
+	if (p->st == PS_WAITREC) {
+		pairing_on_record(p, data, len);
+		return;
+	}
 	if ((p->st != PS_PAKE && p->st != PS_CLAIM) || p->pake == NULL)
 		return;
 	r = pake_recv(p->pake, data, len, out, sizeof out);
@@ -536,13 +554,12 @@ finish_link_new(struct pairing *p, const msgpack_object *root)
 {
 	struct daemon *d = p->d;
 	struct sync *s = p->s;
-	uint8_t *sk, pk[32], peer[32], *list = NULL;
+	uint8_t *sk, pk[32], peer[32];
 	const uint8_t *b;
 	const msgpack_object *devs, *parts;
 	char name[STORE_NAME_MAX + 1], relay[ADDR_STR_MAX], invite[256];
 	size_t ndev, npart, i;
-	struct msg_out o;
-	int r, n;
+	int r;
 
 	r = msg_get_bin_exact(root, "person_sk", 64, &b);
 	if (r < 0)
@@ -597,28 +614,6 @@ finish_link_new(struct pairing *p, const msgpack_object *root)
 		if (r >= 0)
 			r = sync_add_devices(s, sp.person, pd, npd);
 	}
-	/* Announce the new device list, signed by the person key we now hold. */
-	list = r >= 0 ? malloc(DEVLIST_MAX) : NULL;
-	if (r >= 0 && list == NULL)
-		r = ATT_ENOMEM;
-	n = r < 0 ? r : devlist_own(d, list, DEVLIST_MAX, NULL);
-	r = n;
-	msg_out_init(&o);
-	if (r >= 0) {
-		struct store_partner *ps = NULL;
-		size_t np = 0;
-
-		msg_out_begin(&o, "devlist", 0, 1);
-		msg_out_bin(&o, "list", list, (size_t)n);
-		r = sync_send_inner(s, NULL, msg_out_data(&o), msg_out_len(&o), NULL);
-		if (r >= 0)
-			r = store_partner_list(d->store, &ps, &np);
-		for (i = 0; r >= 0 && i < np; i++)
-			r = sync_send_inner(s, ps[i].person, msg_out_data(&o), msg_out_len(&o), NULL);
-		free(ps);
-	}
-	msg_out_free(&o);
-	free(list);
 	if (r >= 0)
 		r = store_commit(d->store);
 	else
@@ -658,9 +653,23 @@ pairing_finish(struct pairing *p)
 		r = finish_pair(p, msg_root(m), &sp, &restart);
 	} else if (r >= 0 && !p->initiator) {
 		r = finish_link_new(p, msg_root(m));
-		snprintf(sp.name, sizeof sp.name, "%s", p->d->name);
+		if (r >= 0) {
+			struct store_device me;
+
+			msg_free(m);
+			r = store_device_get(p->d->store, keys_relay_pk(p->d->keys), &me);
+			if (r < 0) {
+				pairing_end(p, "pairing-failed", "this device's record is missing");
+				return;
+			}
+			p->st = PS_SENDREC;
+			pairing_send_np(p, me.record, me.record_len);
+			return;
+		}
 	} else if (r >= 0) {
-		snprintf(sp.name, sizeof sp.name, "%s", p->d->name);
+		msg_free(m);
+		p->st = PS_WAITREC;
+		return;
 	}
 	msg_free(m);
 	if (r < 0) {
@@ -679,6 +688,67 @@ pairing_finish(struct pairing *p)
 		sync_sessions_start(p->s, sp.person);
 	sync_flush_soon(p->s);
 	pairing_paired(p, sp.name);
+}
+
+/* The existing device of a link: the new device's record, then the new device list. */
+static void
+pairing_on_record(struct pairing *p, const uint8_t *b, size_t len)
+{
+	struct daemon *d = p->d;
+	struct x3dh_devrec rec;
+	struct store_device dev;
+	struct store_partner *ps = NULL;
+	struct msg_out o;
+	uint8_t *list = NULL;
+	size_t np = 0, i;
+	int r, n;
+
+	r = x3dh_devrec_verify(&rec, b, len, keys_person_pk(d->keys));
+	if (r < 0) {
+		pairing_end(p, "pairing-failed", "the new device sent an invalid device record: start again");
+		return;
+	}
+	memset(&dev, 0, sizeof dev);
+	memcpy(dev.relay, rec.relay_pk, 32);
+	memcpy(dev.person, rec.person_pk, 32);
+	dev.added = (uint64_t)time(NULL);
+	dev.record_len = len;
+	memcpy(dev.record, b, len);
+	r = store_begin(d->store);
+	if (r < 0)
+		goto out;
+	r = store_device_put(d->store, &dev);
+	list = r >= 0 ? malloc(DEVLIST_MAX) : NULL;
+	if (r >= 0 && list == NULL)
+		r = ATT_ENOMEM;
+	n = r < 0 ? r : devlist_own(d, list, DEVLIST_MAX, NULL);
+	r = n;
+	msg_out_init(&o);
+	if (r >= 0) {
+		msg_out_begin(&o, "devlist", 0, 1);
+		msg_out_bin(&o, "list", list, (size_t)n);
+		r = sync_send_inner(p->s, NULL, msg_out_data(&o), msg_out_len(&o), NULL);
+	}
+	if (r >= 0)
+		r = store_partner_list(d->store, &ps, &np);
+	for (i = 0; r >= 0 && i < np; i++)
+		r = sync_send_inner(p->s, ps[i].person, msg_out_data(&o), msg_out_len(&o), NULL);
+	free(ps);
+	msg_out_free(&o);
+	free(list);
+	if (r >= 0)
+		r = store_commit(d->store);
+	else
+		store_rollback(d->store);
+out:
+	if (r < 0) {
+		fprintf(stderr, "attuned: link could not complete (%s)\n", att_errcode(r));
+		pairing_end(p, "pairing-failed", "could not record the new device: start again");
+		return;
+	}
+	sync_sessions_start(p->s, keys_person_pk(d->keys));
+	sync_flush_soon(p->s);
+	pairing_paired(p, d->name);
 }
 
 /* ---- start, timer, cancel ---- */
@@ -808,8 +878,13 @@ pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
 	relayconn_set_backoff(p->rc, 100, 1000);
 	if (daemon_initialised(d))
 		memcpy(p->my_id, keys_person_pk(d->keys), 32);
-	else
-		randombytes_buf(p->my_id, 32);
+	else {
+		/* A fresh device has no identity yet: a throwaway one stands in the PAKE. */
+		uint8_t tmp_sk[64];
+
+		crypto_sign_ed25519_keypair(p->my_id, tmp_sk);
+		sodium_memzero(tmp_sk, sizeof tmp_sk);
+	}
 	p->req = req;
 	p->st = PS_CONNECT;
 	p->deadline = uv_now(d->loop) + PAIRING_TIMEOUT_MS;

@@ -488,7 +488,7 @@ commit_own_event(struct call *k, struct event *ev)
 		return fail(k, "io-error", "could not store the %s", event_kind_name(ev->kind));
 	event_id_hex(ev->id, hex);
 	msg_out_begin(k->out, "ok", k->id, 2);
-	msg_out_str(k->out, "id", hex);
+	msg_out_str(k->out, "event_id", hex);
 	msg_out_uint(k->out, "queued", queued);
 	api_event_arrived(d, ev);
 	return 0;
@@ -857,13 +857,15 @@ view_free(struct view *v)
 	free(v->ev);
 }
 
+/* Retracted by its own author (anyone else's retraction is ignored). */
 static int
-view_retracted(const struct view *v, const uint8_t id[EVENT_ID_LEN])
+view_retracted(const struct view *v, const struct event *e)
 {
 	size_t i;
 
 	for (i = 0; i < v->n; i++)
-		if (v->ev[i].kind == EVENT_RETRACT && memcmp(v->ev[i].ref, id, EVENT_ID_LEN) == 0)
+		if (v->ev[i].kind == EVENT_RETRACT && memcmp(v->ev[i].ref, e->id, EVENT_ID_LEN) == 0 &&
+		    memcmp(v->ev[i].author, e->author, 32) == 0)
 			return 1;
 	return 0;
 }
@@ -894,7 +896,7 @@ view_answers(const struct view *v, const uint8_t bid[EVENT_ID_LEN], int mine_onl
 static const char *
 bid_state(const struct view *v, const struct event *bid)
 {
-	if (view_retracted(v, bid->id))
+	if (view_retracted(v, bid))
 		return "retracted";
 	return view_answers(v, bid->id, !bid->mine) > 0 ? "answered" : "open";
 }
@@ -931,7 +933,7 @@ latest_checkin(const struct view *v, const uint8_t person[32], uint64_t now)
 
 		if (e->kind != EVENT_CHECKIN || memcmp(e->author, person, 32) != 0)
 			continue;
-		if (view_retracted(v, e->id))
+		if (view_retracted(v, e))
 			continue;
 		if (e->valid_until != 0 && e->valid_until < now)
 			return NULL;
@@ -1017,14 +1019,14 @@ h_status(struct call *k)
 		for (n = 0, i = 0; i < v.n; i++) {
 			const struct event *e = &v.ev[i];
 			if (e->kind == EVENT_BID && e->mine == want_mine && bid_current(e, now) &&
-			    !view_retracted(&v, e->id) && (want_mine || view_answers(&v, e->id, 1) == 0))
+			    !view_retracted(&v, e) && (want_mine || view_answers(&v, e->id, 1) == 0))
 				n++;
 		}
 		msgpack_pack_array(pk, n);
 		for (i = 0; i < v.n; i++) {
 			const struct event *e = &v.ev[i];
 			if (e->kind == EVENT_BID && e->mine == want_mine && bid_current(e, now) &&
-			    !view_retracted(&v, e->id) && (want_mine || view_answers(&v, e->id, 1) == 0)) {
+			    !view_retracted(&v, e) && (want_mine || view_answers(&v, e->id, 1) == 0)) {
 				struct namer nm = { .d = d };
 				size_t a, na = view_answers(&v, e->id, 0);
 

@@ -39,8 +39,9 @@ check "every key file 0600" test "$bad" -eq 0 -a "$(ls "$ATTUNE_HOME/data/keys" 
 NOTE="zebra-lanterns at the harbour"
 out=$(api checkin mood=2 desire=1 capacity=3 'tags[]=tired,stressed' 'open_to[]=cuddle,talk' \
 	responsive=true note="$NOTE")
-check "checkin ok with an id" has "$out" '.id | test("^[0-9a-f]{32}$")' true
-CID=$(printf '%s' "$out" | jq -r .id)
+check "checkin ok with an event id" has "$out" '.event_id | test("^[0-9a-f]{32}$")' true
+CID=$(printf '%s' "$out" | jq -r .event_id)
+check "the reply keeps the request id" has "$out" .id 7
 out=$(api status)
 check "status shows my check-in" has "$out" .me.checkin.id "$CID"
 check "status shows mood and tags" has "$out" '[.me.checkin.mood, .me.checkin.tags[1]] | @csv' '2,"stressed"'
@@ -83,7 +84,7 @@ T_PIDS="$T_PIDS $WPID"
 wait_for_line "$T_DIR/watch.out" '"t":"ok"'
 out=$(api bid kind=cuddle)   # refused: no partner, so no push from it
 out=$(api checkin mood=4 desire=3 capacity=4)
-CID2=$(printf '%s' "$out" | jq -r .id)
+CID2=$(printf '%s' "$out" | jq -r .event_id)
 wait_for_line "$T_DIR/watch.out" '"t":"event"'
 check "watch pushes the new check-in" grep -q "\"id\":\"$CID2\"" "$T_DIR/watch.out"
 out=$(api retract ref="$CID2")

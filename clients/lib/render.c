@@ -217,16 +217,25 @@ bid_line(FILE *f, const msgpack_object *ev, const struct render_opts *o, int wit
 	fputc('\n', f);
 }
 
+/*
+ * A response. brief: under the bid it answers (in status), as
+ * "Sam: not tonight · tired · would love: cuddle", without the check-in.
+ */
 static void
-response_line(FILE *f, const msgpack_object *ev, const struct render_opts *o)
+response_line(FILE *f, const msgpack_object *ev, const struct render_opts *o, int brief,
+    const char *indent)
 {
 	char answer[24], when[48], id[9];
 	uint64_t rc;
 	const msgpack_object *ci;
 
 	name(f, ev, "author", o);
-	short_id(id, ev, "bid");
-	fprintf(f, " answered [%s]: ", id);
+	if (brief) {
+		fputs(": ", f);
+	} else {
+		short_id(id, ev, "bid");
+		fprintf(f, " answered [%s]: ", id);
+	}
 	on(f, o, BOLD);
 	fputs(vocab_answer_text(field(ev, "answer", answer, sizeof(answer))), f);
 	on(f, o, RESET);
@@ -243,9 +252,9 @@ response_line(FILE *f, const msgpack_object *ev, const struct render_opts *o)
 		fprintf(f, "%srain check %s", sep(o), when);
 	}
 	fputc('\n', f);
-	note_line(f, ev, "  ", o);
-	if (msg_get_map(ev, "checkin", &ci) == 0) {
-		fputs("  (", f);
+	note_line(f, ev, indent, o);
+	if (!brief && msg_get_map(ev, "checkin", &ci) == 0) {
+		fprintf(f, "%s(", indent);
 		name(f, ci, "author", o);
 		checkin_fields(f, ci, o, 1);
 		fputs(")\n", f);
@@ -274,7 +283,7 @@ render_event(FILE *f, const msgpack_object *ev, const struct render_opts *o)
 		bid_line(f, ev, o, 0);
 		note_line(f, ev, "                   ", o);
 	} else if (strcmp(kind, "response") == 0) {
-		response_line(f, ev, o);
+		response_line(f, ev, o, 0, "                   ");
 	} else if (strcmp(kind, "retract") == 0) {
 		name(f, ev, "author", o);
 		short_id(id, ev, "ref");
@@ -475,9 +484,18 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 	if (msg_get_array(st, "bids_from_me", SIZE_MAX, &arr, &n) == 0 && n > 0) {
 		section(f, "Your bids:", o);
 		for (i = 0; i < n; i++) {
+			const msgpack_object *ans;
+			size_t na = 0, j;
+
 			fputs("  ", f);
 			bid_line(f, &arr[i], o, 1);
 			note_line(f, &arr[i], "    ", o);
+			if (msg_get_array(&arr[i], "answers", SIZE_MAX, &ans, &na) != 0)
+				continue;
+			for (j = 0; j < na; j++) {
+				fputs("    ", f);
+				response_line(f, &ans[j], o, 1, "      ");
+			}
 		}
 	}
 	if (msg_get_array(st, "rainchecks", SIZE_MAX, &arr, &n) == 0 && n > 0) {
@@ -491,7 +509,10 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 				when_at(when, sizeof(when), (time_t)v, o->now);
 			else
 				strcpy(when, "some time");
-			fprintf(f, "  %s%swith %s", when, sep(o), who[0] ? who : "?");
+			if (flag(&arr[i], "mine"))
+				fprintf(f, "  %s%syour rain check for %s", when, sep(o), who[0] ? who : "?");
+			else
+				fprintf(f, "  %s%s%s's rain check for you", when, sep(o), who[0] ? who : "?");
 			if (num(&arr[i], "at", &v) && (time_t)v <= o->now)
 				fprintf(f, "%sdue now", sep(o));
 			fprintf(f, "  [%s]\n", id);

@@ -229,7 +229,7 @@ test_status(void **state)
 	msgpack_pack_array(&pk, 0);
 	s("bids_from_me");
 	msgpack_pack_array(&pk, 1);
-	msgpack_pack_map(&pk, 8);
+	msgpack_pack_map(&pk, 9);
 	kv_s("kind", "bid");
 	kv_s("id", "a1b2c3d4e5f60718293a4b5c6d7e8f90");
 	kv_s("author", "Alex");
@@ -238,6 +238,18 @@ test_status(void **state)
 	kv_s("bid_kind", "tonight");
 	kv_list("to", "Sam", NULL);
 	kv_s("state", "answered");
+	s("answers");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 9);
+	kv_s("kind", "response");
+	kv_s("author", "Sam");
+	kv_u("ts", NOW - 60);
+	kv_s("bid", "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+	kv_s("answer", "not-tonight");
+	kv_list("reason", "tired", NULL);
+	kv_list("offer", "cuddle", NULL);
+	kv_u("raincheck", NOW + 3 * 86400 + 5.5 * 3600);
+	kv_s("note", "hold me?");
 	s("rainchecks");
 	msgpack_pack_array(&pk, 1);
 	msgpack_pack_map(&pk, 3);
@@ -253,8 +265,10 @@ test_status(void **state)
 	    "Jo - no check-in yet\n"
 	    "\nYour bids:\n"
 	    "  Alex -> Sam - tonight? - 5 min ago - answered  [a1b2c3d4]\n"
+	    "    Sam: not tonight - tired - would love: cuddle - rain check Sat 20:00\n"
+	    "      \"hold me?\"\n"
 	    "\nRain checks:\n"
-	    "  Sat 20:00 - with Sam  [a1b2c3d4]\n"
+	    "  Sat 20:00 - Sam's rain check for you  [a1b2c3d4]\n"
 	    "\nNot connected to the relay right now - 2 messages waiting to be sent\n");
 	free(out);
 }
@@ -297,7 +311,7 @@ test_response_event(void **state)
 	out = render(render_event, 0, 0);
 	assert_string_equal(out,
 	    "2 min ago        Sam answered [a1b2c3d4]: not tonight - tired - would love: cuddle"
-	    " - rain check Sat 20:00\n  \"wiped out from the deadline\"\n");
+	    " - rain check Sat 20:00\n                   \"wiped out from the deadline\"\n");
 	free(out);
 }
 

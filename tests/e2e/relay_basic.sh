@@ -100,6 +100,7 @@ kill -TERM "$RELAY_PID"
 wait "$RELAY_PID"; rc=$?
 check "SIGTERM: exit status 0" test "$rc" -eq 0
 grep -q 'event=stopped' "$RELAY_LOG"; ok $? "SIGTERM: stopped cleanly"
+check "no sanitizer report in the relay's log" bash -c "! grep -q 'Sanitizer\|runtime error' '$RELAY_LOG'"
 
 out=$("$RELAY" --listen 127.0.0.1:99999 --data "$T_DIR/x" 2>&1); rc=$?
 check "bad --listen is refused with a sentence" has "$out" 'expected HOST:PORT'

@@ -24,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t fuzz_ratchet_fixed(uint8_t *out, int sender);
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
-#define FIXED_LEN (1 + 1 + 64 + 7 * 32 + 4 * 4)
-#define BLOB_MAX (FIXED_LEN + 2 * 68)
+#define FIXED_LEN (1 + 1 + 64 + 6 * 32 + 3 * 4 + 1 + 4)
+#define BLOB_MAX (FIXED_LEN + 32 + 2 * 68)
 
 static void
 put32(uint8_t *p, uint32_t v)
@@ -59,20 +59,21 @@ fuzz_ratchet_fixed(uint8_t *out, int sender)
 	crypto_scalarmult_base(send_pk, send_sk);
 	crypto_scalarmult_base(prev, s3);
 	*p++ = 1;
-	*p++ = sender ? 0x0b : 0x1f;
+	*p++ = sender ? 0x0b : 0x0f;
 	memset(p, 0xa0, 64), p += 64;
 	memcpy(p, sender ? send_sk : recv_sk, 32), p += 32;
 	memcpy(p, sender ? send_pk : recv_pk, 32), p += 32;
 	memcpy(p, sender ? recv_pk : send_pk, 32), p += 32;	/* dhr */
-	memcpy(p, prev, 32), p += 32;
 	fill(p, 0x44), p += 32;				/* rk */
 	fill(p, 0x66), p += 32;				/* cks: the receiver's ckr */
 	fill(p, 0x66), p += 32;				/* ckr */
 	put32(p, 2), p += 4;				/* ns */
 	put32(p, 2), p += 4;				/* nr */
 	put32(p, 1), p += 4;				/* pn */
-	put32(p, sender ? 0 : 2), p += 4;
+	*p++ = sender ? 0 : 1;				/* previous peer keys */
+	put32(p, sender ? 0 : 2), p += 4;		/* skipped keys */
 	if (!sender) {
+		memcpy(p, prev, 32), p += 32;
 		memcpy(p, send_pk, 32), p += 32;
 		put32(p, 0), p += 4;
 		fill(p, 0x77), p += 32;
@@ -169,7 +170,7 @@ decrypt_ratchet(const uint8_t *d, size_t n)
 static void
 decrypt_session(const uint8_t *d, size_t n)
 {
-	uint8_t blob[BLOB_MAX], rec[1 + 96 + 1 + 1 + X3DH_HEADER_LEN + 4 + BLOB_MAX];
+	uint8_t blob[BLOB_MAX], rec[1 + 96 + 1 + 1 + X3DH_HEADER_LEN + 4 + BLOB_MAX + 1];
 	uint8_t my_sk[32], my_pk[32], peer[32], *pt, *before, *after;
 	struct session *s;
 	size_t blen = fuzz_ratchet_fixed(blob, 0), rlen, alen;
@@ -190,6 +191,7 @@ decrypt_session(const uint8_t *d, size_t n)
 	memset(p, 0xee, X3DH_HEADER_LEN), p += X3DH_HEADER_LEN;
 	put32(p, (uint32_t)blen), p += 4;
 	memcpy(p, blob, blen), p += blen;
+	*p++ = 0;					/* no X3DH ephemerals seen */
 	rlen = (size_t)(p - rec);
 	CHECK(session_load(&s, rec, rlen) == 0);
 	before = save_session(s, &rlen);

@@ -12,12 +12,11 @@ static const char INFO_MSG[] = "attune ratchet msg v1";
 #define F_CKS 0x02       /* a sending chain exists */
 #define F_CKR 0x04       /* a receiving chain exists */
 #define F_RECEIVED 0x08  /* a message has decrypted */
-#define F_PREV 0x10      /* prev_dhr holds the peer's previous ratchet key */
-#define F_ALL 0x1f
+#define F_ALL 0x0f
 
 #define SKIP_LEN (32 + 4 + 32)
-/* version, flags, ad, dhs_sk, dhs_pk, dhr, prev_dhr, rk, cks, ckr, ns, nr, pn, nskip */
-#define FIXED_LEN (1 + 1 + RATCHET_AD_LEN + 7 * 32 + 4 * 4)
+/* version, flags, ad, dhs_sk, dhs_pk, dhr, rk, cks, ckr, ns, nr, pn, nprev, nskip */
+#define FIXED_LEN (1 + 1 + RATCHET_AD_LEN + 6 * 32 + 3 * 4 + 1 + 4)
 
 /* One stored message key of a chain we skipped ahead in. */
 struct skipped {
@@ -29,10 +28,14 @@ struct skipped {
 struct ratchet {
 	uint8_t ad[RATCHET_AD_LEN];
 	uint8_t dhs_sk[32], dhs_pk[32];
-	uint8_t dhr[32], prev_dhr[32];
+	uint8_t dhr[32];
 	uint8_t rk[32], cks[32], ckr[32];
 	uint32_t ns, nr, pn;
 	uint8_t flags;
+	/* The peer's last ratchet keys before dhr, newest first: a message on
+	 * one of those chains whose key is not stored is a replay. */
+	uint8_t prev[RATCHET_PREV_KEYS][32];
+	uint8_t nprev;
 	uint32_t nskip, capskip;
 	struct skipped *skip;	/* sodium_malloc'd, capskip entries */
 };
@@ -404,9 +407,11 @@ ratchet_decrypt(struct ratchet *r, uint8_t *out, size_t cap,
 	}
 
 	/* A chain we already moved past: its unused keys are all stored. */
-	if ((r->flags & F_PREV) && sodium_memcmp(dh, r->prev_dhr, 32) == 0) {
-		rc = ATT_EREPLAY;
-		goto fail;
+	for (i = 0; i < r->nprev; i++) {
+		if (sodium_memcmp(dh, r->prev[i], 32) == 0) {
+			rc = ATT_EREPLAY;
+			goto fail;
+		}
 	}
 
 	/* 3. A new ratchet key from the peer: a DH ratchet step. */
@@ -450,8 +455,10 @@ ratchet_decrypt(struct ratchet *r, uint8_t *out, size_t cap,
 	}
 	commit_skipped(r, &p);
 	if (r->flags & F_DHR) {
-		memcpy(r->prev_dhr, r->dhr, 32);
-		r->flags |= F_PREV;
+		memmove(r->prev[1], r->prev[0], (RATCHET_PREV_KEYS - 1) * 32);
+		memcpy(r->prev[0], r->dhr, 32);
+		if (r->nprev < RATCHET_PREV_KEYS)
+			r->nprev++;
 	}
 	memcpy(r->dhr, dh, 32);
 	memcpy(r->ckr, ck, 32);
@@ -482,7 +489,7 @@ done:
 size_t
 ratchet_save_size(const struct ratchet *r)
 {
-	return FIXED_LEN + (size_t)r->nskip * SKIP_LEN;
+	return FIXED_LEN + (size_t)r->nprev * 32 + (size_t)r->nskip * SKIP_LEN;
 }
 
 int
@@ -501,14 +508,16 @@ ratchet_save(const struct ratchet *r, uint8_t *out, size_t cap)
 	memcpy(p, r->dhs_sk, 32), p += 32;
 	memcpy(p, r->dhs_pk, 32), p += 32;
 	memcpy(p, r->dhr, 32), p += 32;
-	memcpy(p, r->prev_dhr, 32), p += 32;
 	memcpy(p, r->rk, 32), p += 32;
 	memcpy(p, r->cks, 32), p += 32;
 	memcpy(p, r->ckr, 32), p += 32;
 	put32(p, r->ns), p += 4;
 	put32(p, r->nr), p += 4;
 	put32(p, r->pn), p += 4;
+	*p++ = r->nprev;
 	put32(p, r->nskip), p += 4;
+	for (i = 0; i < r->nprev; i++)
+		memcpy(p, r->prev[i], 32), p += 32;
 	for (i = 0; i < r->nskip; i++) {
 		memcpy(p, r->skip[i].dh, 32), p += 32;
 		put32(p, r->skip[i].n), p += 4;
@@ -523,7 +532,7 @@ ratchet_load(struct ratchet **out, const uint8_t *buf, size_t len)
 	struct ratchet *r;
 	const uint8_t *p = buf;
 	uint8_t pk[32];
-	uint32_t nskip, i;
+	uint32_t nskip, nprev, i;
 	int rc;
 
 	if (out == NULL || (buf == NULL && len != 0))
@@ -535,9 +544,11 @@ ratchet_load(struct ratchet **out, const uint8_t *buf, size_t len)
 		return ATT_EVERSION;
 	if (len < FIXED_LEN)
 		return ATT_ETRUNCATED;
+	nprev = buf[FIXED_LEN - 5];
 	nskip = get32(buf + FIXED_LEN - 4);
 	if ((buf[1] & ~F_ALL) != 0 || nskip > RATCHET_MAX_SKIPPED ||
-	    len != FIXED_LEN + (size_t)nskip * SKIP_LEN)
+	    nprev > RATCHET_PREV_KEYS ||
+	    len != FIXED_LEN + (size_t)nprev * 32 + (size_t)nskip * SKIP_LEN)
 		return ATT_ECORRUPT;
 	if ((r = alloc_state()) == NULL)
 		return ATT_ENOMEM;
@@ -547,21 +558,23 @@ ratchet_load(struct ratchet **out, const uint8_t *buf, size_t len)
 	memcpy(r->dhs_sk, p, 32), p += 32;
 	memcpy(r->dhs_pk, p, 32), p += 32;
 	memcpy(r->dhr, p, 32), p += 32;
-	memcpy(r->prev_dhr, p, 32), p += 32;
 	memcpy(r->rk, p, 32), p += 32;
 	memcpy(r->cks, p, 32), p += 32;
 	memcpy(r->ckr, p, 32), p += 32;
 	r->ns = get32(p), p += 4;
 	r->nr = get32(p), p += 4;
 	r->pn = get32(p), p += 4;
-	p += 4;
+	r->nprev = (uint8_t)nprev;
+	p += 1 + 4;
+	for (i = 0; i < nprev; i++)
+		memcpy(r->prev[i], p, 32), p += 32;
 	/* The key pair must be a pair; the flags must describe a reachable state. */
 	rc = ATT_ECORRUPT;
 	if (crypto_scalarmult_base(pk, r->dhs_sk) != 0 ||
 	    sodium_memcmp(pk, r->dhs_pk, 32) != 0)
 		goto bad;
 	if (((r->flags & F_CKR) && !(r->flags & F_DHR)) ||
-	    ((r->flags & F_PREV) && !(r->flags & F_DHR)))
+	    (r->nprev > 0 && !(r->flags & F_DHR)))
 		goto bad;
 	if ((rc = reserve_skipped(r, nskip)) != 0)
 		goto bad;

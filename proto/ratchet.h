@@ -14,7 +14,9 @@
  * byte of ratchet_save(). Skipped message keys: at most RATCHET_MAX_SKIP
  * per chain (a message further ahead is ATT_ETOOFAR) and at most
  * RATCHET_MAX_SKIPPED stored in all (the oldest are dropped beyond that).
- * A message whose key was already used is ATT_EREPLAY.
+ * A message whose key was already used is ATT_EREPLAY (recognised as such
+ * for the current chain and the RATCHET_PREV_KEYS chains before it; older
+ * ones fail as ATT_EDECRYPT, still without any change).
  */
 #ifndef ATTUNE_RATCHET_H
 #define ATTUNE_RATCHET_H
@@ -28,6 +30,7 @@
 #define RATCHET_AD_LEN 64
 #define RATCHET_MAX_SKIP 1000
 #define RATCHET_MAX_SKIPPED 2000
+#define RATCHET_PREV_KEYS 8     /* past peer ratchet keys remembered to name replays */
 #define RATCHET_MAX_PLAINTEXT 65536
 #define RATCHET_STATE_VERSION 1
 

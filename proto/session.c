@@ -19,6 +19,10 @@ struct session {
 	uint8_t my_dh_pk[32], peer_dh_pk[32], peer_sign_pk[32];
 	int n;				/* states in use; st[0] is current */
 	struct sstate st[SESSION_MAX_STATES];
+	/* Ephemeral keys of the X3DH headers we answered, newest first, so a
+	 * replayed prekey message is refused even after its ratchet is gone. */
+	uint8_t seen[SESSION_SEEN][32];
+	int nseen;
 };
 
 #define REC_FIXED (1 + 3 * 32 + 1)
@@ -180,6 +184,26 @@ out:
 	return rc;
 }
 
+static int
+seen_has(const struct session *s, const uint8_t *x3dh)
+{
+	int i;
+
+	for (i = 0; i < s->nseen; i++)
+		if (memcmp(s->seen[i], x3dh + 33, 32) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+seen_add(struct session *s, const uint8_t *x3dh)
+{
+	memmove(s->seen[1], s->seen[0], (SESSION_SEEN - 1) * 32);
+	memcpy(s->seen[0], x3dh + 33, 32);
+	if (s->nseen < SESSION_SEEN)
+		s->nseen++;
+}
+
 /* Keeps the most telling error of several trial decryptions. */
 static int
 worse(int a, int b)
@@ -274,9 +298,12 @@ session_decrypt(struct session *s, uint8_t *pt, size_t cap,
 	}
 	if (v.type != ENVELOPE_PREKEY)
 		return err;
+	if (seen_has(s, v.x3dh))
+		return ATT_EREPLAY;
 	if ((rc = respond_new(s, &st, pt, cap, &v, my_dh_sk, lookup, arg, &otk_id)) < 0)
 		return rc;
 	push_front(s, &st);
+	seen_add(s, v.x3dh);
 	if (otk_used != NULL)
 		*otk_used = otk_id;
 opened:
@@ -300,7 +327,7 @@ session_save_size(const struct session *s)
 
 	for (i = 0; i < s->n; i++)
 		n += STATE_FIXED + ratchet_save_size(s->st[i].r);
-	return n;
+	return n + 1 + (size_t)s->nseen * 32;
 }
 
 int
@@ -328,6 +355,9 @@ session_save(const struct session *s, uint8_t *out, size_t cap)
 			return rc;
 		p += rl;
 	}
+	*p++ = (uint8_t)s->nseen;
+	for (i = 0; i < s->nseen; i++)
+		memcpy(p, s->seen[i], 32), p += 32;
 	return (int)(p - out);
 }
 
@@ -371,10 +401,12 @@ session_load(struct session **out, const uint8_t *buf, size_t len)
 		s->n++;
 		off += rl;
 	}
-	if (off != len) {
-		rc = ATT_ECORRUPT;
+	rc = ATT_ECORRUPT;
+	if (off >= len || buf[off] > SESSION_SEEN || len - off - 1 != (size_t)buf[off] * 32)
 		goto bad;
-	}
+	s->nseen = buf[off];
+	for (i = 0; i < s->nseen; i++)
+		memcpy(s->seen[i], buf + off + 1 + 32 * (size_t)i, 32);
 	*out = s;
 	return 0;
 bad:

@@ -26,7 +26,9 @@
  *            otk_used) in one transaction, then ack.
  *
  * Decryption is all-or-nothing like ratchet_decrypt: on any error the
- * session is unchanged. The caller owns all buffers; secret keys are only
+ * session is unchanged. A replayed envelope is ATT_EREPLAY (also a prekey
+ * envelope whose ratchet is gone: the last SESSION_SEEN X3DH ephemeral keys
+ * answered are remembered). The caller owns all buffers; secret keys are only
  * borrowed for the duration of a call.
  */
 #ifndef ATTUNE_SESSION_H
@@ -39,6 +41,7 @@
 #include "proto/x3dh.h"
 
 #define SESSION_MAX_STATES 4
+#define SESSION_SEEN 16     /* X3DH ephemerals remembered against replayed prekey messages */
 #define SESSION_VERSION 1
 
 struct session;

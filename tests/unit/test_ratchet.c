@@ -107,6 +107,37 @@ test_basic_exchange(void **state)
 	ratchet_free(b);
 }
 
+/* A replay is named as one for the current chain and the last few before it. */
+static void
+test_replay_across_steps(void **state)
+{
+	struct ratchet *a, *b;
+	uint8_t m0[512], m[512], pt[512], *before;
+	size_t blen;
+	int l0, l, i;
+
+	(void)state;
+	pair(&a, &b);
+	l0 = enc(a, m0, "first");
+	expect(b, m0, l0, "first");
+	for (i = 0; i < RATCHET_PREV_KEYS + 3; i++) {
+		l = enc(b, m, "b");
+		expect(a, m, l, "b");
+		l = enc(a, m, "a");
+		expect(b, m, l, "a");
+		before = snap(b, &blen);
+		if (i < RATCHET_PREV_KEYS)
+			assert_int_equal(ratchet_decrypt(b, pt, sizeof(pt), m0, (size_t)l0),
+			    ATT_EREPLAY);
+		else
+			assert_true(ratchet_decrypt(b, pt, sizeof(pt), m0, (size_t)l0) < 0);
+		assert_unchanged(b, before, blen);
+		free(before);
+	}
+	ratchet_free(a);
+	ratchet_free(b);
+}
+
 static void
 test_out_of_order(void **state)
 {
@@ -478,6 +509,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic_exchange),
+		cmocka_unit_test(test_replay_across_steps),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_rejections_leave_state),
 		cmocka_unit_test(test_too_far_previous_chain),

@@ -203,6 +203,32 @@ test_rejections(void **state)
 	free(after);
 	free(before);
 	assert_int_equal(open_at(sb, &b, e2, l2, out), 3);	/* the old ratchet still works */
+	/* A prekey envelope replayed after its ratchet was pushed out of the record. */
+	{
+		struct session *sd = session_new(a.dh_pk, b.dh_pk, b.sign_pk);
+		struct session *se = session_new(b.dh_pk, a.dh_pk, a.sign_pk);
+		uint8_t first[1024], e[1024];
+		int lf, le, k;
+
+		assert_int_equal(session_initiate(sd, a.dh_sk, b.spk, sizeof(b.spk), NULL, 0), 0);
+		lf = seal(sd, first, "first");
+		assert_int_equal(open_at(se, &b, first, lf, out), 5);
+		for (k = 0; k < SESSION_MAX_STATES; k++) {
+			assert_int_equal(session_initiate(sd, a.dh_sk, b.spk, sizeof(b.spk), NULL, 0), 0);
+			le = seal(sd, e, "again");
+			assert_int_equal(open_at(se, &b, e, le, out), 5);
+		}
+		reload(&se);
+		before = snap(se, &blen);
+		assert_int_equal(open_at(se, &b, first, lf, out), ATT_EREPLAY);
+		after = snap(se, &alen);
+		assert_int_equal(alen, blen);
+		assert_memory_equal(after, before, blen);
+		free(after);
+		free(before);
+		session_free(sd);
+		session_free(se);
+	}
 	session_free(sa);
 	session_free(sb);
 	session_free(sc);

@@ -6,8 +6,8 @@
  * side four X25519 DH operations (plus fixed-base key generation), so the
  * bound for one side is X25519/s / 4.
  *
- * Figures are printed, never asserted. BENCH_SECONDS (default 0.5) sets how
- * long each measurement runs.
+ * Figures are printed, never asserted. BENCH_SECONDS (default 0.25) sets how
+ * long each measurement runs (in CPU time); each is the best of three runs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,14 +20,16 @@
 #include "proto/noise.h"
 #include "proto/ratchet.h"
 
-static double bench_seconds = 0.5;
+static double bench_seconds = 0.25;
 
+/* CPU time of this process: the machine is shared, and wall time would
+ * count other people's work as ours. */
 static double
 now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -237,11 +239,15 @@ bench_cpace(void)
 	return (double)n / t;
 }
 
+#define ROUNDS 3
+#define KEEP_MAX(best, x) do { double x_ = (x); if (x_ > (best)) (best) = x_; } while (0)
+
 int
 main(void)
 {
 	const char *s = getenv("BENCH_SECONDS");
-	double dh, base, ini, resp, both, bound, mps;
+	double dh = 0, base = 0, ini = 0, resp = 0, both = 0, bound, mps, v1, v2, v3;
+	double ratchet1 = 0, ratchet2 = 0, cpace = 0;
 	size_t sizes[] = { 64, 1024, NOISE_MAXPLAIN };
 
 	if (sodium_init() < 0)
@@ -249,12 +255,23 @@ main(void)
 	if (s != NULL && atof(s) > 0)
 		bench_seconds = atof(s);
 
-	bench_x25519(&dh, &base);
+	/* The machine is shared: each figure is the best of ROUNDS runs, the
+	 * X25519 bound measured between the others so both see the same load. */
+	for (int r = 0; r < ROUNDS; r++) {
+		bench_x25519(&v1, &v2);
+		KEEP_MAX(dh, v1);
+		KEEP_MAX(base, v2);
+		bench_noise_handshake(&v1, &v2, &v3);
+		KEEP_MAX(ini, v1);
+		KEEP_MAX(resp, v2);
+		KEEP_MAX(both, v3);
+		KEEP_MAX(ratchet1, bench_ratchet(1));
+		KEEP_MAX(ratchet2, bench_ratchet(0));
+		KEEP_MAX(cpace, bench_cpace());
+	}
+	bound = dh / 4;
 	printf("libsodium X25519 DH             %10.0f /s\n", dh);
 	printf("libsodium X25519 fixed-base     %10.0f /s\n", base);
-	bound = dh / 4;
-
-	bench_noise_handshake(&ini, &resp, &both);
 	printf("Noise IK handshake, initiator   %10.0f /s  (%.0f%% of the 4-DH bound %.0f /s)\n",
 	    ini, 100 * ini / bound, bound);
 	printf("Noise IK handshake, responder   %10.0f /s  (%.0f%% of the 4-DH bound %.0f /s)\n",
@@ -268,9 +285,10 @@ main(void)
 
 		printf("Noise transport %5zu B enc+dec %10.0f /s  (%.0f MB/s)\n", sizes[i], mps, mbs);
 	}
-	printf("Ratchet enc+dec 256 B, one way  %10.0f /s\n", bench_ratchet(1));
+	printf("Ratchet enc+dec 256 B, one way  %10.0f /s\n", ratchet1);
 	printf("Ratchet enc+dec 256 B, ping-pong%10.0f /s  (a DH ratchet step per message)\n",
-	    bench_ratchet(0));
-	printf("CPace runs (both parties)       %10.0f /s\n", bench_cpace());
+	    ratchet2);
+	printf("CPace runs (both parties)       %10.0f /s  (%.1f X25519-equivalents per run)\n",
+	    cpace, dh / cpace);
 	return 0;
 }

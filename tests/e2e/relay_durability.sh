@@ -1,0 +1,76 @@
+#!/bin/bash
+# attune-relay durability: kill -9 the relay at random moments while several
+# clients put envelopes as fast as the relay acknowledges them; after each
+# restart every acknowledged put must be delivered, and nothing that was
+# delivered and acknowledged before comes back. SOAK=1 runs a longer version;
+# SEED=N replays the random moments of an earlier run.
+. tests/e2e/lib.sh
+. tests/e2e/relay_common.inc
+LOADGEN=$BUILD/tools/loadgen
+
+if [ -n "${SOAK:-}" ]; then ROUNDS=${ROUNDS:-100}; PAIRS=8; else ROUNDS=${ROUNDS:-20}; PAIRS=4; fi
+SEED=${SEED:-$$}
+RANDOM=$SEED
+echo "# seed $SEED (SEED=$SEED replays these kill moments), $ROUNDS rounds, $PAIRS senders"
+
+CFG='[limits]
+connections_per_address = 1000
+handshake_rate = 100000
+handshake_burst = 100000
+put_rate = 10000000
+put_burst = 10000000
+[storage]
+mailbox_envelopes = 10000000
+mailbox_bytes = 4G'
+
+relay_start d "$CFG" || { ok 1 "relay starts"; done_testing; }
+PORT=${ADDR#attune://127.0.0.1:}
+PORT=${PORT%%/*}
+TOK=$(invite --uses 1000)
+"$LOADGEN" --invite "$TOK" --pairs "$PAIRS" "$ADDR" register >"$T_DIR/register.out" 2>&1
+check "$((PAIRS * 2)) load devices registered" grep -q "^registered=$((PAIRS * 2))$" "$T_DIR/register.out"
+
+# restart ROUND: the same data folder and port, a fresh log.
+restart() {
+	RELAY_LOG=$T_DIR/d.$1.log
+	bg_start "$RELAY_LOG" "$RELAY" --listen "127.0.0.1:$PORT" --data "$RELAY_DATA" \
+		--config "$T_DIR/d.ini"
+	RELAY_PID=$BG_PID
+	wait_for_line "$RELAY_LOG" '^address: attune://' 10
+}
+
+total=0 lost_total=0 back_total=0 killed=0
+for r in $(seq 1 "$ROUNDS"); do
+	"$LOADGEN" --pairs "$PAIRS" --round "$r" --print "$ADDR" put \
+		>"$T_DIR/acked.$r" 2>"$T_DIR/put.$r.err" &
+	lpid=$!
+	# A random moment 50..700 ms into the load.
+	sleep "0.$(printf '%03d' $((50 + RANDOM % 650)))"
+	kill -9 "$RELAY_PID" 2>/dev/null && killed=$((killed + 1))
+	wait "$RELAY_PID" 2>/dev/null
+	wait "$lpid"
+	if ! restart "$r"; then
+		ok 1 "round $r: relay restarts after kill -9"
+		break
+	fi
+	"$LOADGEN" --pairs "$PAIRS" --idle 300 "$ADDR" drain >"$T_DIR/got.$r" 2>"$T_DIR/drain.$r.err"
+	acked=$(sort -u "$T_DIR/acked.$r" | wc -l)
+	lost=$(comm -23 <(sort -u "$T_DIR/acked.$r") <(sort -u "$T_DIR/got.$r") | wc -l)
+	# Anything from an earlier round was delivered and acknowledged then.
+	back=$(grep -cv "^s[0-9]*-$r-[0-9]*$" "$T_DIR/got.$r")
+	total=$((total + acked)); lost_total=$((lost_total + lost)); back_total=$((back_total + back))
+	[ "$lost" -eq 0 ] && [ "$back" -eq 0 ]
+	ok $? "round $r: all $acked acknowledged puts delivered after kill -9 ($lost lost, $back came back)"
+	if [ "$lost" -ne 0 ]; then
+		comm -23 <(sort -u "$T_DIR/acked.$r") <(sort -u "$T_DIR/got.$r") | head -5 | sed 's/^/#   lost: /'
+	fi
+done
+check "relay killed with -9 at $killed random moments (at least 20 or ROUNDS)" \
+	test "$killed" -ge "$ROUNDS"
+check "thousands of puts acknowledged across the kills ($total)" test "$total" -ge 1000
+check "every acknowledged put delivered after each restart ($lost_total lost)" \
+	test "$lost_total" -eq 0
+check "no acknowledged delivery came back ($back_total)" test "$back_total" -eq 0
+out=$(rc d1 ping)
+check "relay still serves after the last restart" has "$out" '^pong$'
+done_testing

@@ -92,7 +92,8 @@ test_validate(void **state)
 	note[0] = '\0';
 	for (i = 0; i < 280; i++)
 		strcat(note, "\xe2\x99\xa5");   /* U+2665 */
-	snprintf(ev.note, sizeof(ev.note), "%s", note);
+	assert_true(strlen(note) < sizeof(ev.note));
+	memcpy(ev.note, note, strlen(note) + 1);
 	assert_int_equal(event_validate(&ev, why, sizeof(why)), 0);
 	memset(ev.note, 'a', 281);
 	ev.note[281] = '\0';

@@ -122,6 +122,26 @@ test_msg_check_depth(void **state)
 	h = nested_hex(25);
 	assert_int_equal(check_hex(h, &lim), ATT_EDEPTH);
 	free(h);
+	/* ...and msgpack-c unpacks the deepest message the cap lets through. */
+	{
+		struct msg_out o;
+		struct msg *m;
+		uint64_t id;
+		int i;
+
+		msg_out_init(&o);
+		msg_out_begin(&o, "deep", 1, 1);
+		msg_out_key(&o, "d");
+		for (i = 0; i < 23; i++)
+			msgpack_pack_array(&o.pk, 1);
+		msgpack_pack_nil(&o.pk);
+		assert_int_equal(msg_parse(msg_out_data(&o), msg_out_len(&o), &lim, &m, &id), 0);
+		msg_free(m);
+		msgpack_pack_nil(&o.pk);  /* now trailing */
+		assert_int_equal(msg_parse(msg_out_data(&o), msg_out_len(&o), &lim, &m, &id),
+		    ATT_ETRAILING);
+		msg_out_free(&o);
+	}
 	lim.max_depth = 0;
 	assert_int_equal(check_hex("01", &lim), 0);
 	assert_int_equal(check_hex("80", &lim), ATT_EDEPTH);

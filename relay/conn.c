@@ -71,6 +71,9 @@ conn_close(struct conn *c, enum stats_reason why, int log_it)
 	c->dec = NULL;
 	noise_cs_free(c->cs);
 	c->cs = NULL;
+	free(c->obuf);
+	c->obuf = NULL;
+	c->olen = c->ocap = 0;
 	if (c->src != NULL)
 		c->src->conns--;
 	c->src = NULL;
@@ -144,6 +147,7 @@ void
 conn_send(struct conn *c, const struct msg_out *m)
 {
 	struct server *srv = c->srv;
+	size_t need;
 	int r;
 
 	if (c->state != CONN_READY)
@@ -152,13 +156,64 @@ conn_send(struct conn *c, const struct msg_out *m)
 		conn_close(c, REASON_N, 0);
 		return;
 	}
-	r = noise_cs_encrypt(c->cs, srv->cbuf + FRAME_HDR, FRAME_MAX, msg_out_data(m),
-	    msg_out_len(m));
-	if (r < 0 || frame_put_header(srv->cbuf, (size_t)r) < 0) {
+	/* Frames wait in obuf until the end of the loop turn: one write for many. */
+	need = c->olen + FRAME_HDR + msg_out_len(m) + NOISE_TAGLEN;
+	if (need + c->out_bytes > srv->cfg.out_buffer) {
+		conn_close(c, REASON_slow_reader, 1);
+		return;
+	}
+	if (need > c->ocap) {
+		size_t cap = c->ocap ? c->ocap : 512;
+		uint8_t *p;
+
+		while (cap < need)
+			cap *= 2;
+		if ((p = realloc(c->obuf, cap)) == NULL) {
+			conn_close(c, REASON_N, 0);
+			return;
+		}
+		c->obuf = p;
+		c->ocap = (uint32_t)cap;
+	}
+	r = noise_cs_encrypt(c->cs, c->obuf + c->olen + FRAME_HDR, c->ocap - c->olen - FRAME_HDR,
+	    msg_out_data(m), msg_out_len(m));
+	if (r < 0 || frame_put_header(c->obuf + c->olen, (size_t)r) < 0) {
 		conn_close(c, REASON_N, 0);
 		return;
 	}
-	raw_send(c, srv->cbuf, (size_t)r + FRAME_HDR);
+	c->olen += (uint32_t)r + FRAME_HDR;
+	if (!c->flush_queued) {
+		c->flush_queued = 1;
+		conn_ref(c);
+		c->flush_next = srv->flush;
+		srv->flush = c;
+	}
+}
+
+void
+conn_flush_all(struct server *srv)
+{
+	struct conn *c, *next;
+
+	c = srv->flush;
+	srv->flush = NULL;
+	for (; c != NULL; c = next) {
+		next = c->flush_next;
+		c->flush_next = NULL;
+		c->flush_queued = 0;
+		if (c->state == CONN_READY && c->olen > 0)
+			raw_send(c, c->obuf, c->olen);
+		if (c->state == CONN_READY) {
+			c->olen = 0;
+			/* Keep a small buffer for a busy peer; an idle one holds none. */
+			if (c->ocap > 16384 || c->n_inflight == 0) {
+				free(c->obuf);
+				c->obuf = NULL;
+				c->ocap = 0;
+			}
+		}
+		conn_unref(c);
+	}
 }
 
 void
@@ -178,6 +233,10 @@ pump_one(void *arg, uint64_t seq, const uint8_t from[32], uint64_t ts, const uin
 {
 	struct conn *c = arg;
 	struct msg_out m;
+
+	if (c->inflight == NULL &&
+	    (c->inflight = malloc(c->srv->cfg.deliver_window * sizeof *c->inflight)) == NULL)
+		return 1;
 
 	msg_out_init(&m);
 	msg_out_begin(&m, "deliver", 0, 4);
@@ -211,9 +270,6 @@ conn_pump(struct conn *c)
 		return;
 	}
 	room = srv->cfg.deliver_window - c->n_inflight;
-	if (c->inflight == NULL &&
-	    (c->inflight = malloc(srv->cfg.deliver_window * sizeof *c->inflight)) == NULL)
-		return;
 	n = relaydb_fetch(srv->reader, c->dev, c->last_sent, room, pump_one, c);
 	if (c->state != CONN_READY)
 		return;
@@ -222,6 +278,24 @@ conn_pump(struct conn *c)
 		free(c->inflight);
 		c->inflight = NULL;
 	}
+}
+
+void
+conn_offer(struct conn *c, uint64_t seq, const uint8_t from[32], uint64_t ts,
+    const uint8_t *env, size_t len)
+{
+	struct server *srv = c->srv;
+
+	if (c->state != CONN_READY || !c->synced || seq <= c->last_sent)
+		return;
+	/* Out of order would skip what waits in the database: read it from there. */
+	if (c->more || c->n_inflight >= srv->cfg.deliver_window ||
+	    c->out_bytes + c->olen > srv->cfg.out_buffer / 2) {
+		c->more = 1;
+		conn_pump(c);
+		return;
+	}
+	pump_one(c, seq, from, ts, env, len);
 }
 
 void

@@ -36,6 +36,9 @@ struct conn {
 	uint64_t id;                     /* for logs */
 	uint64_t last_sent;              /* highest seq delivered on this connection */
 	struct bucket puts;
+	uint8_t *obuf;                   /* frames of this loop turn, sent at its end */
+	uint32_t olen, ocap;
+	struct conn *flush_next;         /* server->flush list */
 	uint32_t out_bytes;              /* queued in uv_write requests */
 	uint32_t refs;
 	uint32_t last_rx;                /* server_now() seconds of the last frame */
@@ -43,7 +46,7 @@ struct conn {
 	uint16_t pending;                /* requests waiting for the disk */
 	uint8_t state;
 	uint8_t registered : 1, proven : 1, synced : 1, in_map : 1, has_np : 1,
-	    read_paused : 1, more : 1;
+	    read_paused : 1, more : 1, flush_queued : 1;
 	uint8_t dev[32];
 };
 
@@ -57,6 +60,15 @@ void conn_ref(struct conn *);
 void conn_unref(struct conn *);
 /* Sends stored envelopes up to the deliver window (after sync). */
 void conn_pump(struct conn *);
+/*
+ * A just-committed envelope for this (connected) device: pushed at once from
+ * memory when the connection is synced, caught up and has room in its window;
+ * otherwise left for conn_pump to read from the database.
+ */
+void conn_offer(struct conn *, uint64_t seq, const uint8_t from[32], uint64_t ts,
+    const uint8_t *env, size_t len);
+/* Sends every connection's frames of this loop turn (a uv_check callback). */
+void conn_flush_all(struct server *);
 /* A request finished with the disk: resume reading if it was paused. */
 void conn_request_done(struct conn *);
 /* Checks handshake and idle timeouts; called once a second. */

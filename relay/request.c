@@ -311,6 +311,7 @@ h_invite(struct conn *c, const struct msg *m)
 
 struct put_item {
 	uint8_t to[32];
+	uint64_t seq;
 	const uint8_t *env;
 	size_t len;
 };
@@ -328,13 +329,12 @@ static int
 put_run(struct commit_op *op, struct relaydb *st)
 {
 	struct put_op *o = (struct put_op *)op;
-	uint64_t seq;
 	size_t i;
 	int r;
 
 	for (i = 0; i < o->n; i++)
 		if ((r = relaydb_put(st, o->r.c->dev, o->items[i].to, o->items[i].env, o->items[i].len,
-		    o->ts, &o->q, &seq)) < 0)
+		    o->ts, &o->q, &o->items[i].seq)) < 0)
 			return r;
 	return 0;
 }
@@ -359,7 +359,8 @@ put_done(struct commit_op *op)
 		srv->stats.put_items += o->n;
 		for (i = 0; i < o->n; i++)
 			if ((n = htab_find(srv->devices, o->items[i].to)) != NULL)
-				conn_pump((struct conn *)((char *)n - offsetof(struct conn, dnode)));
+				conn_offer((struct conn *)((char *)n - offsetof(struct conn, dnode)),
+				    o->items[i].seq, c->dev, o->ts, o->items[i].env, o->items[i].len);
 	}
 	conn_unref(c);
 	free(o);

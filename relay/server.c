@@ -152,13 +152,21 @@ tick_cb(uv_timer_t *t)
 }
 
 static void
+flush_cb(uv_check_t *h)
+{
+	conn_flush_all(h->data);
+}
+
+static void
 close_all(void *arg)
 {
 	struct server *srv = arg;
 
+	conn_flush_all(srv);     /* the answers to the last commits */
 	while (srv->conns != NULL)
 		conn_close(srv->conns, REASON_N, 0);
 	uv_close((uv_handle_t *)&srv->tick, NULL);
+	uv_close((uv_handle_t *)&srv->flusher, NULL);
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	write_stats(srv);
@@ -238,6 +246,10 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct r
 		snprintf(why, why_cap, "cannot listen on %s port %d: %s", host, port, uv_strerror(r));
 		return ATT_EIO;
 	}
+	uv_check_init(loop, &srv->flusher);
+	srv->flusher.data = srv;
+	uv_check_start(&srv->flusher, flush_cb);
+	uv_unref((uv_handle_t *)&srv->flusher);
 	uv_timer_init(loop, &srv->tick);
 	srv->tick.data = srv;
 	uv_timer_start(&srv->tick, tick_cb, 1000, 1000);

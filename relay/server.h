@@ -40,6 +40,8 @@ struct server {
 	struct limit_srcs *srcs;
 	struct nameplates *nps;
 	struct conn *conns;             /* every open connection */
+	struct conn *flush;             /* connections with frames to send */
+	uv_check_t flusher;
 	struct stats stats;
 	uint64_t next_conn_id;
 	uint64_t last_sweep, last_stats;

@@ -9,6 +9,8 @@
  *   relayc --pre HEX ADDRESS            raw bytes instead of a handshake
  *   relayc --key FILE --save-hs1 FILE ADDRESS [COMMAND]...
  *   relayc --replay FILE ADDRESS        replays a saved handshake message 1
+ *   relayc [--source IP] --idle N ADDRESS   N authenticated idle connections,
+ *                                       held until stdin closes
  *
  * Each COMMAND is one argument ("put KEY text"); without any, commands are
  * read from stdin, one per line. See usage() for the list. Replies print as
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -59,6 +62,7 @@ struct cli {
 	uint64_t *unacked;
 	size_t n_unacked, cap_unacked;
 	int closed, status;
+	uint64_t last_ack;           /* id of the last ack sent by recvack */
 	uint8_t buf[FRAME_HDR + FRAME_MAX], plain[FRAME_MAX];
 	struct msg *last;            /* the last reply read */
 };
@@ -71,10 +75,11 @@ usage(FILE *f)
 	    "       relayc [--source IP] --flood N [--hold S] ADDRESS\n"
 	    "       relayc [--source IP] --pre HEX ADDRESS\n"
 	    "       relayc --replay FILE ADDRESS   (with --save-hs1 FILE on an earlier run)\n"
+	    "       relayc [--source IP] --idle N ADDRESS   (holds N authenticated connections until stdin closes)\n"
 	    "commands:\n"
 	    "  hello | ping | register TOKEN | invite [USES [TTL]] | sync\n"
 	    "  put TO TEXT | putmany TO[,TO...] TEXT | putn TO COUNT [SIZE]\n"
-	    "  recv N [SECS] | ack SEQ... | ackall\n"
+	    "  recv N [SECS] | ack SEQ... | ackall | recvack N [SECS] [print] (acks as it goes)\n"
 	    "  prekeys SPK [OTK...] | prekey_get DEV | prekey_count\n"
 	    "  np_alloc | np_claim NP | np_send NP TEXT | np_close NP | wait np_msg|np_closed [SECS]\n"
 	    "  raw HEX (msgpack, encrypted) | rawframe HEX (bytes as they are) | expect_close [SECS]\n"
@@ -438,6 +443,73 @@ wait_pushes(struct cli *c, const char *t, size_t want, double secs)
 	}
 }
 
+/* Acks what was delivered so far without waiting for the reply. */
+static void
+ack_now(struct cli *c)
+{
+	struct msg_out o;
+	size_t k;
+
+	if (c->n_unacked == 0)
+		return;
+	msg_out_init(&o);
+	msg_out_begin(&o, "ack", c->next_id++, 1);
+	msg_out_key(&o, "seq");
+	msgpack_pack_array(&o.pk, c->n_unacked);
+	for (k = 0; k < c->n_unacked; k++)
+		msgpack_pack_uint64(&o.pk, c->unacked[k]);
+	c->n_unacked = 0;
+	c->last_ack = c->next_id - 1;
+	send_msg(c, &o);
+	msg_out_free(&o);
+}
+
+/*
+ * recvack N [SECS] [print]: receives N delivers, acking as it goes (in
+ * batches), and prints "recvack got=N" (each deliver line too with print).
+ */
+static void
+recvack(struct cli *c, size_t want, double secs, int print)
+{
+	double deadline = now() + secs;
+	size_t got = 0;
+	struct push **pp, *p;
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	for (;;) {
+		for (pp = &c->pushes; (p = *pp) != NULL && got < want;) {
+			if (strcmp(p->t, "deliver") != 0) {
+				pp = &p->next;
+				continue;
+			}
+			if (print)
+				printf("%s\n", p->line != NULL ? p->line : "?");
+			note_delivered(c, p->seq);
+			*pp = p->next;
+			if (c->tail == &p->next)
+				c->tail = pp;
+			free(p->line);
+			free(p);
+			got++;
+		}
+		if (c->n_unacked >= 32 || (c->n_unacked > 0 && (got >= want || poll(&pfd, 1, 0) == 0)))
+			ack_now(c);
+		if (got >= want)
+			break;
+		int r = read_one(c, deadline);
+		if (r < 0) {
+			printf("%s recvack got=%zu\n", r == -1 ? "closed" : "timeout", got);
+			c->status = 1;
+			return;
+		}
+	}
+	/* The last ack's reply says the acks are durable. */
+	while (c->last_ack != 0 && (c->last == NULL || msg_id(c->last) < c->last_ack))
+		if (read_one(c, deadline) < 0)
+			break;
+	printf("recvack got=%zu\n", got);
+}
+
 static void
 put_items(struct cli *c, const char *tos, const uint8_t *env, size_t len, uint64_t id)
 {
@@ -576,6 +648,10 @@ run_command(struct cli *c, char *line, const char *hello)
 	} else if (strcmp(argv[0], "recv") == 0) {
 		NEED(2);
 		wait_pushes(c, "deliver", strtoul(argv[1], NULL, 10), argc > 2 ? atof(argv[2]) : c->timeout);
+	} else if (strcmp(argv[0], "recvack") == 0) {
+		NEED(2);
+		recvack(c, strtoul(argv[1], NULL, 10), argc > 2 ? atof(argv[2]) : c->timeout,
+		    argc > 3 && strcmp(argv[3], "print") == 0);
 	} else if (strcmp(argv[0], "wait") == 0) {
 		NEED(2);
 		wait_pushes(c, argv[1], 1, argc > 2 ? atof(argv[2]) : c->timeout);
@@ -700,6 +776,72 @@ load_key(const char *path, uint8_t priv[32], uint8_t pub[32])
 	return noise_pubkey(pub, priv);
 }
 
+/*
+ * Opens N connections that each finish the handshake and answer one ping,
+ * prints "idle N", then holds them until stdin closes (for memory figures).
+ */
+static int
+idle(const struct addr *a, const char *source, long n)
+{
+	struct rlimit rl;
+	uint8_t priv[32], pub[32], out[256], buf[512], pt[512];
+	long i, okn = 0;
+	int *fds = calloc((size_t)n, sizeof *fds), k, r;
+	struct noise_hs *hs;
+	struct noise_cs *cs;
+	struct msg_out m;
+	char line[16];
+
+	if (fds == NULL)
+		return 3;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	msg_out_init(&m);
+	msg_out_pong(&m, 1);
+	for (i = 0; i < n; i++) {
+		fds[i] = -1;
+		noise_keypair(pub, priv);
+		if ((k = connect_to(a->host, a->port, source)) < 0)
+			continue;
+		hs = noise_hs_initiator(priv, a->key, (const uint8_t *)NOISE_PROLOGUE, 8);
+		r = hs != NULL ? noise_hs_write(hs, out + 2, sizeof out - 2, NULL, 0) : -1;
+		cs = NULL;
+		if (r > 0) {
+			frame_put_header(out, (size_t)r);
+			if (write_all(k, out, (size_t)r + 2) == 0 &&
+			    (r = read_frame(k, buf, now() + 10)) > 0 &&
+			    noise_hs_read(hs, pt, sizeof pt, buf, (size_t)r) >= 0 &&
+			    noise_hs_split(hs, &cs, NULL) == 0) {
+				/* One ping proves the key, so the relay files the connection. */
+				msg_out_reset(&m);
+				msg_out_begin(&m, "ping", 1, 0);
+				r = noise_cs_encrypt(cs, buf, sizeof buf, msg_out_data(&m), msg_out_len(&m));
+				if (r > 0 && send_frame(k, buf, (size_t)r) == 0 &&
+				    read_frame(k, buf, now() + 10) > 0) {
+					fds[i] = k;
+					okn++;
+				}
+			}
+		}
+		noise_hs_free(hs);
+		noise_cs_free(cs);
+		if (fds[i] < 0)
+			close(k);
+	}
+	msg_out_free(&m);
+	printf("idle %ld\n", okn);
+	fflush(stdout);
+	while (fgets(line, sizeof line, stdin) != NULL)
+		;
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	return 0;
+}
+
 /* Opens N connections that never speak; after hold seconds counts those the relay closed. */
 static int
 flood(const struct addr *a, const char *source, long n, double hold)
@@ -731,7 +873,7 @@ int
 main(int argc, char **argv)
 {
 	const char *keyfile = NULL, *source = NULL, *pre = NULL, *save_hs1 = NULL, *replay = NULL;
-	long nflood = 0;
+	long nflood = 0, nidle = 0;
 	double hold = 3, timeout = 10;
 	struct addr a;
 	char why[256], line[70000], hello[512] = "hello";
@@ -757,6 +899,7 @@ main(int argc, char **argv)
 		else if (strcmp(o, "--source") == 0) source = argv[++i];
 		else if (strcmp(o, "--timeout") == 0) timeout = atof(argv[++i]);
 		else if (strcmp(o, "--flood") == 0) nflood = atol(argv[++i]);
+		else if (strcmp(o, "--idle") == 0) nidle = atol(argv[++i]);
 		else if (strcmp(o, "--hold") == 0) hold = atof(argv[++i]);
 		else if (strcmp(o, "--pre") == 0) pre = argv[++i];
 		else if (strcmp(o, "--save-hs1") == 0) save_hs1 = argv[++i];
@@ -786,6 +929,8 @@ main(int argc, char **argv)
 	i++;
 	if (nflood > 0)
 		return flood(&a, source, nflood, hold);
+	if (nidle > 0)
+		return idle(&a, source, nidle);
 	if (load_key(keyfile, priv, pub) < 0) {
 		fprintf(stderr, "relayc: cannot read or create the key file %s\n", keyfile);
 		return 2;

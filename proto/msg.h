@@ -26,7 +26,13 @@ struct msg_limits {
 	size_t max_array;          /* elements of one array, pairs of one map */
 	size_t max_total_objects;  /* objects in the whole message, keys included */
 };
-/* depth 16, str 65535, bin 65535, array 4096, total objects 16384 (docs/PROTOCOL.md 2.1). */
+/*
+ * depth 16, str 65535, bin 65535, array 4096, total objects 16384
+ * (docs/PROTOCOL.md 2.1). msgpack-c spends about 24 bytes per object, so
+ * max_total_objects is what bounds a parsed message's memory: about 430 KB
+ * with the defaults, whatever a 64 KiB frame holds. Pass lower limits for a
+ * peer that has not authenticated.
+ */
 extern const struct msg_limits msg_limits_default;
 
 /*

@@ -302,7 +302,7 @@ void
 conn_request_done(struct conn *c)
 {
 	c->pending--;
-	if (c->read_paused && c->state == CONN_READY &&
+	if (c->read_paused && c->state == CONN_READY && !c->srv->stopping &&
 	    c->pending < c->srv->cfg.pending_requests / 2) {
 		c->read_paused = 0;
 		resume(c);

@@ -176,13 +176,18 @@ close_all(void *arg)
 void
 server_stop(struct server *srv)
 {
+	struct conn *c;
+
 	if (srv->stopping)
 		return;
 	srv->stopping = 1;
 	sd_notify(0, "STOPPING=1");
 	log_event(&srv->log, "stopping", "pending=%d", !commit_idle(srv->commit));
 	uv_close((uv_handle_t *)&srv->listener, NULL);
-	/* Answer what is on its way to disk, then close. */
+	/* Take no new requests; answer what is on its way to disk, then close. */
+	for (c = srv->conns; c != NULL; c = c->next)
+		if (c->state != CONN_CLOSING)
+			uv_read_stop((uv_stream_t *)&c->tcp);
 	if (commit_idle(srv->commit))
 		close_all(srv);
 	else

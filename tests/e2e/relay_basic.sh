@@ -102,6 +102,30 @@ check "SIGTERM: exit status 0" test "$rc" -eq 0
 grep -q 'event=stopped' "$RELAY_LOG"; ok $? "SIGTERM: stopped cleanly"
 check "no sanitizer report in the relay's log" bash -c "! grep -q 'Sanitizer\|runtime error' '$RELAY_LOG'"
 
+# SIGTERM under load: every acknowledged put is on disk afterwards.
+relay_start t '[limits]
+handshake_rate = 1000
+handshake_burst = 1000
+put_rate = 1000000
+put_burst = 1000000
+[storage]
+mailbox_envelopes = 10000000'
+TOK=$(invite --uses 2)
+rc a "register $TOK" >/dev/null
+rc b "register $TOK" >/dev/null
+"$RELAYC" --timeout 10 --key "$T_DIR/a.key" "$ADDR" "putn $B 1000000 256" >"$T_DIR/putn.out" 2>&1 &
+PUTTER=$!
+sleep 1
+kill -TERM "$RELAY_PID"
+wait "$RELAY_PID"; rc=$?
+wait "$PUTTER"
+check "SIGTERM under load: exit status 0" test "$rc" -eq 0
+ACKED=$(sed -n 's/.*putn ok=\([0-9]*\).*/\1/p' "$T_DIR/putn.out")
+STORED=$("$RELAY" stats --data "$RELAY_DATA" | awk '/^stored_envelopes/ {print $2}')
+echo "# acknowledged $ACKED, stored $STORED"
+check "SIGTERM under load: puts were acknowledged" test "${ACKED:-0}" -gt 0
+check "SIGTERM under load: every acknowledged put is stored" test "${STORED:-0}" -ge "${ACKED:-1}"
+
 out=$("$RELAY" --listen 127.0.0.1:99999 --data "$T_DIR/x" 2>&1); rc=$?
 check "bad --listen is refused with a sentence" has "$out" 'expected HOST:PORT'
 done_testing

@@ -68,7 +68,11 @@ struct api {
 	char *path;             /* socket to unlink on close (NULL when inherited) */
 	uint8_t rbuf[API_READ_BUF];
 	int rbuf_busy;
+	uv_timer_t raincheck;   /* next rain check of ours coming due */
+	int handles;            /* open libuv handles; freed when 0 */
 };
+
+static void raincheck_schedule(struct api *a);
 
 struct api_req {
 	struct conn *c;
@@ -1595,6 +1599,7 @@ api_start(struct api *a)
 	a->listener.data = a;
 	if (uv_listen((uv_stream_t *)&a->listener, 16, api_on_connection) != 0)
 		return ATT_EIO;
+	raincheck_schedule(a);
 	return 0;
 }
 
@@ -1629,6 +1634,9 @@ api_listen(struct api **out, struct daemon *d, const char *path)
 	a->d = d;
 	a->path = strdup(path);
 	uv_pipe_init(d->loop, &a->listener, 0);
+	uv_timer_init(d->loop, &a->raincheck);
+	a->raincheck.data = a;
+	a->handles = 2;
 	old = umask(0177);
 	r = uv_pipe_bind(&a->listener, path);
 	umask(old);
@@ -1653,6 +1661,9 @@ api_listen_fd(struct api **out, struct daemon *d, int fd)
 		return ATT_ENOMEM;
 	a->d = d;
 	uv_pipe_init(d->loop, &a->listener, 0);
+	uv_timer_init(d->loop, &a->raincheck);
+	a->raincheck.data = a;
+	a->handles = 2;
 	if (uv_pipe_open(&a->listener, fd) != 0 || api_start(a) != 0) {
 		api_close(a);
 		return ATT_EIO;
@@ -1666,6 +1677,8 @@ api_on_close(uv_handle_t *h)
 {
 	struct api *a = h->data;
 
+	if (--a->handles > 0)
+		return;
 	free(a->path);
 	free(a);
 }
@@ -1675,12 +1688,15 @@ api_close(struct api *a)
 {
 	if (a == NULL)
 		return;
+	a->closing = 1;
+	uv_timer_stop(&a->raincheck);
 	while (a->conns != NULL)
 		conn_close(a->conns);
 	if (a->path != NULL)
 		unlink(a->path);
 	a->listener.data = a;
 	uv_close((uv_handle_t *)&a->listener, api_on_close);
+	uv_close((uv_handle_t *)&a->raincheck, api_on_close);
 }
 
 /* ---- pushes ---- */
@@ -1700,6 +1716,8 @@ api_event_arrived(struct daemon *d, const struct event *ev)
 	}
 	if (a == NULL)
 		return;
+	if (ev->mine && ev->kind == EVENT_RESPONSE && ev->raincheck != 0)
+		raincheck_schedule(a);
 	msg_out_init(&out);
 	msg_out_begin(&out, "event", 0, 1);
 	msg_out_key(&out, "event");
@@ -1716,4 +1734,129 @@ api_event_arrived(struct daemon *d, const struct event *ev)
 			conn_send_out(c, &out);
 	}
 	msg_out_free(&out);
+}
+
+/* ---- rain checks: a reminder for the person who gave one, when it comes due ---- */
+
+#define RAINCHECK_KV "raincheck_done"   /* the latest due time already announced */
+
+struct rc_scan {
+	uint64_t done, now, next;   /* next: earliest due time after now (0 = none) */
+	struct view due;            /* our responses due in (done, now] */
+};
+
+static int
+rc_scan_fn(void *arg, const struct event *ev)
+{
+	struct rc_scan *r = arg;
+
+	if (!ev->mine || ev->kind != EVENT_RESPONSE || ev->raincheck == 0 || ev->raincheck <= r->done)
+		return 0;
+	if (ev->raincheck <= r->now)
+		return view_add(&r->due, ev);
+	if (r->next == 0 || ev->raincheck < r->next)
+		r->next = ev->raincheck;
+	return 0;
+}
+
+static uint64_t
+rc_done(struct daemon *d)
+{
+	char buf[32];
+
+	if (store_kv_get_str(d->store, RAINCHECK_KV, buf, sizeof(buf)) != 0)
+		return 0;
+	return strtoull(buf, NULL, 10);
+}
+
+/* Pushes {"kind":"raincheck_due","id","bid","who","at",...} for each due one. */
+static void
+raincheck_fire(struct api *a, const struct view *due)
+{
+	struct daemon *d = a->d;
+	struct namer nm = { .d = d };
+	struct msg_out out;
+	struct conn *c;
+	uint64_t latest = 0;
+	char hex[EVENT_ID_HEX + 1], bidhex[EVENT_ID_HEX + 1], buf[32];
+	size_t i;
+
+	msg_out_init(&out);
+	for (i = 0; i < due->n; i++) {
+		const struct event *e = &due->ev[i];
+		struct event bid;
+		const char *who = NULL;
+		char summary[160];
+
+		if (store_event_get(d->store, e->ref, &bid) == 0)
+			who = namer_fn(&nm, bid.author);
+		if (who == NULL && e->nto > 0)
+			who = namer_fn(&nm, e->to[0]);
+		if (who == NULL)
+			who = "?";
+		event_id_hex(e->id, hex);
+		event_id_hex(e->ref, bidhex);
+		msg_out_reset(&out);
+		msg_out_begin(&out, "event", 0, 1);
+		msg_out_key(&out, "event");
+		msgpack_pack_map(&out.pk, 8);
+		pk_str(&out.pk, "kind"); pk_str(&out.pk, "raincheck_due");
+		pk_str(&out.pk, "id"); pk_str(&out.pk, hex);
+		pk_str(&out.pk, "author"); pk_str(&out.pk, d->name);
+		pk_str(&out.pk, "mine"); msgpack_pack_true(&out.pk);
+		pk_str(&out.pk, "ts"); msgpack_pack_uint64(&out.pk, e->raincheck);
+		pk_str(&out.pk, "bid"); pk_str(&out.pk, bidhex);
+		pk_str(&out.pk, "who"); pk_str(&out.pk, who);
+		pk_str(&out.pk, "at"); msgpack_pack_uint64(&out.pk, e->raincheck);
+		for (c = a->conns; c != NULL; c = c->next)
+			if (c->watching)
+				conn_send_out(c, &out);
+		snprintf(summary, sizeof(summary), "Your rain check with %s is due", who);
+		notify_reminder(d->notify, summary);
+		if (e->raincheck > latest)
+			latest = e->raincheck;
+	}
+	msg_out_free(&out);
+	if (latest != 0) {
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)latest);
+		store_kv_set_str(d->store, RAINCHECK_KV, buf);
+	}
+}
+
+static void
+raincheck_on_timer(uv_timer_t *t)
+{
+	raincheck_schedule(t->data);
+}
+
+/*
+ * Announces what is due and arms the timer for the next one: one wake-up
+ * per rain check, none while there is nothing to remind of.
+ */
+static void
+raincheck_schedule(struct api *a)
+{
+	struct daemon *d = a->d;
+	struct rc_scan r = { 0 };
+	uint64_t delay;
+
+	if (a->closing || !daemon_initialised(d))
+		return;
+	r.now = now_s();
+	r.done = rc_done(d);
+	if (store_event_each(d->store, r.now > 2 * STATUS_WINDOW ? r.now - 2 * STATUS_WINDOW : 0,
+	    rc_scan_fn, &r) != 0) {
+		view_free(&r.due);
+		return;
+	}
+	if (r.due.n > 0)
+		raincheck_fire(a, &r.due);
+	view_free(&r.due);
+	uv_timer_stop(&a->raincheck);
+	if (r.next == 0)
+		return;
+	delay = (r.next - r.now) * 1000;
+	if (delay > UINT64_C(86400000))
+		delay = UINT64_C(86400000);   /* re-check daily: clocks move */
+	uv_timer_start(&a->raincheck, raincheck_on_timer, delay + 50, 0);
 }

@@ -93,16 +93,12 @@ notify_quiet_now(const struct config *c)
 	return config_is_quiet(c, tm.tm_hour * 60 + tm.tm_min);
 }
 
-void
-notify_event(struct notify *n, const struct event *ev, const char *who)
+/* Sends one notification; quietly nothing without a bus. */
+static void
+notify_send(struct notify *n, const char *summary, const char *body)
 {
-	char summary[160], body[1400];
 	sd_bus_message *m = NULL;
 
-	if (n == NULL || n->c->notify == NOTIFY_OFF || ev->mine || ev->kind == EVENT_RETRACT)
-		return;
-	if (notify_quiet_now(n->c))
-		return;
 	if (!n->tried) {
 		n->tried = 1;
 		if (sd_bus_open_user(&n->bus) < 0)
@@ -110,7 +106,6 @@ notify_event(struct notify *n, const struct event *ev, const char *who)
 	}
 	if (n->bus == NULL)
 		return;
-	notify_text(n->c, ev, who, summary, sizeof(summary), body, sizeof(body));
 	/* Notify(app_name, replaces_id, icon, summary, body, actions, hints, timeout) */
 	if (sd_bus_message_new_method_call(n->bus, &m, "org.freedesktop.Notifications",
 	    "/org/freedesktop/Notifications", "org.freedesktop.Notifications", "Notify") < 0)
@@ -121,5 +116,26 @@ notify_event(struct notify *n, const struct event *ev, const char *who)
 	    sd_bus_send(n->bus, m, NULL) >= 0)
 		sd_bus_flush(n->bus);
 	sd_bus_message_unref(m);
+}
+
+void
+notify_event(struct notify *n, const struct event *ev, const char *who)
+{
+	char summary[160], body[1400];
+
+	if (n == NULL || n->c->notify == NOTIFY_OFF || ev->mine || ev->kind == EVENT_RETRACT)
+		return;
+	if (notify_quiet_now(n->c))
+		return;
+	notify_text(n->c, ev, who, summary, sizeof(summary), body, sizeof(body));
+	notify_send(n, summary, body);
 	memset(body, 0, sizeof(body));
+}
+
+void
+notify_reminder(struct notify *n, const char *summary)
+{
+	if (n == NULL || n->c->notify == NOTIFY_OFF || notify_quiet_now(n->c))
+		return;
+	notify_send(n, summary, "");
 }

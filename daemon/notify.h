@@ -19,6 +19,8 @@ struct notify *notify_new(const struct config *c);
 void notify_free(struct notify *n);
 /* who = the author's display name. */
 void notify_event(struct notify *n, const struct event *ev, const char *who);
+/* A reminder (a rain check coming due): only a summary, same rules. */
+void notify_reminder(struct notify *n, const char *summary);
 /* The summary and body that would be shown (for tests); body may be "". */
 void notify_text(const struct config *c, const struct event *ev, const char *who,
     char *summary, size_t scap, char *body, size_t bcap);

@@ -28,7 +28,8 @@ struct opts {
 };
 
 static const char usage_text[] =
-	"usage: attune-relay --listen HOST:PORT --data DIR [--config FILE] [--log-addresses]\n"
+	"usage: attune-relay [--listen HOST:PORT] --data DIR [--config FILE] [--log-addresses]\n"
+	"         (--listen defaults to 127.0.0.1:7443, loopback only)\n"
 	"       attune-relay address --data DIR\n"
 	"       attune-relay invite --data DIR [--uses N] [--ttl 7d]\n"
 	"       attune-relay stats --data DIR [--json]\n"
@@ -89,13 +90,12 @@ cmd_run(const struct opts *o)
 	struct relaycfg cfg;
 	uv_loop_t loop;
 	char host[256], why[512], addr[ADDR_STR_MAX], path[4096];
+	const char *listen = o->listen != NULL ? o->listen : "127.0.0.1:7443";
 	int port, r;
 	FILE *f;
 
-	if (o->listen == NULL)
-		return die("%s", "missing --listen HOST:PORT (e.g. --listen 127.0.0.1:7443)");
-	if (split_listen(o->listen, host, sizeof host, &port) < 0)
-		return die("--listen %s: expected HOST:PORT, e.g. 127.0.0.1:7443", o->listen);
+	if (split_listen(listen, host, sizeof host, &port) < 0)
+		return die("--listen %s: expected HOST:PORT, e.g. 127.0.0.1:7443", listen);
 	if (load_config(&cfg, o) != 0)
 		return 1;
 	if ((srv = calloc(1, sizeof *srv)) == NULL)

@@ -118,7 +118,7 @@ relaydb_open(struct relaydb **out, const char *dir, char *why, size_t why_cap)
 		goto fail;
 	sqlite3_busy_timeout(s->db, 10000);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    "PRAGMA foreign_keys=OFF;", NULL, NULL, &err) != SQLITE_OK ||
+	    "PRAGMA foreign_keys=OFF; PRAGMA journal_size_limit=67108864;", NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK)
 		goto fail;
 	*out = s;

@@ -117,8 +117,21 @@ check "daemon restarts" start_daemon 2
 out=$(api status)
 check "history survives a restart" has "$out" .me.checkin.note "$NOTE"
 
-# A bad config line stops the start with file, line and reason.
+# systemd: READY=1 once listening, WATCHDOG=1 at half the interval, STOPPING=1 on SIGTERM.
 kill "$DPID"; wait "$DPID" 2>/dev/null
+NS="$T_DIR/notify.sock"
+bg_start "$T_DIR/notify.out" "$BUILD/tools/notifysock" "$NS" 20
+NPID=$BG_PID
+wait_for_line "$T_DIR/notify.out" '^listening'
+NOTIFY_SOCKET="$NS" WATCHDOG_USEC=200000 bg_start "$T_DIR/attuned.sd.log" "$BUILD/attuned"
+DPID=$BG_PID
+check "sd_notify READY=1" wait_for_line "$T_DIR/notify.out" '^READY=1'
+check "watchdog pings" wait_for_line "$T_DIR/notify.out" '^WATCHDOG=1'
+kill "$DPID"; wait "$DPID" 2>/dev/null
+check "sd_notify STOPPING=1 on SIGTERM" wait_for_line "$T_DIR/notify.out" '^STOPPING=1'
+wait "$NPID" 2>/dev/null
+
+# A bad config line stops the start with file, line and reason.
 printf '[notifications]\nmode = loud\n' >"$ATTUNE_HOME/attuned.conf"
 "$BUILD/attuned" >"$T_DIR/badconf.log" 2>&1
 rc=$?

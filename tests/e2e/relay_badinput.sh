@@ -100,7 +100,7 @@ check "guessing is rate-limited" has "$out" '^error code=rate-limited'
 # Thousands of connections that never finish the handshake (2000 from one
 # address: all but 40 refused at once, the rest closed by the timeout), while
 # the good client keeps being served.
-"$RELAYC" --flood 2000 --hold 3 "$ADDR" >"$T_DIR/flood.out" &
+"$RELAYC" --flood 2000 --hold 4 "$ADDR" >"$T_DIR/flood.out" &
 FL=$!
 sleep 1
 check "good client served during the flood" good_ok

@@ -211,6 +211,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d->loop = &loop;
+	/* Every handle main_shutdown closes exists from here on, whatever fails next. */
+	uv_signal_init(&loop, &ms->sigterm);
+	uv_signal_init(&loop, &ms->sigint);
+	uv_timer_init(&loop, &ms->retention);
+	ms->sigterm.data = ms->sigint.data = ms->retention.data = ms;
 	code = 1;
 	if (open_identity(d) != 0)
 		goto out;
@@ -228,13 +233,8 @@ main(int argc, char **argv)
 		    r == ATT_EEXIST ? "another attuned is already running there" : att_strerror(r));
 		goto out;
 	}
-	uv_signal_init(&loop, &ms->sigterm);
-	uv_signal_init(&loop, &ms->sigint);
-	ms->sigterm.data = ms->sigint.data = ms;
 	uv_signal_start(&ms->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&ms->sigint, on_signal, SIGINT);
-	uv_timer_init(&loop, &ms->retention);
-	ms->retention.data = ms;
 	if (d->config.retention > 0)
 		uv_timer_start(&ms->retention, on_retention, 0, RETENTION_EVERY_MS);
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {

@@ -139,8 +139,24 @@ check "bad config: exit status non-zero" test "$rc" -ne 0
 check "bad config: file, line and reason" grep -q "attuned.conf:2: notifications mode \"loud\"" "$T_DIR/badconf.log"
 rm -f "$ATTUNE_HOME/attuned.conf"
 
+# A key file others can read stops the start, with a hint.
+chmod 644 "$ATTUNE_HOME/data/keys/storage.key"
+"$BUILD/attuned" >"$T_DIR/loosekey.log" 2>&1
+rc=$?
+check "loose key file: exit status non-zero" test "$rc" -ne 0
+check "loose key file: says what to do" grep -q "chmod 600" "$T_DIR/loosekey.log"
+chmod 600 "$ATTUNE_HOME/data/keys/storage.key"
+
+# Retention: old events go at start, and the WAL is checkpointed and truncated.
+printf '[history]\nretention = 1s\n' >"$ATTUNE_HOME/attuned.conf"
+sleep 2.1   # every event is now more than a whole second old
+check "daemon restarts with retention = 1s" start_daemon 3
+out=$(api log)
+check "retention deleted the old events" has "$out" '.events | length' 0
+check "retention truncated the WAL" test "$(stat -c %s "$ATTUNE_HOME/data/store.db-wal")" -eq 0
+rm -f "$ATTUNE_HOME/attuned.conf"
+
 # wipe: keys first, then files; the daemon exits.
-check "daemon restarts again" start_daemon 3
 out=$(api wipe)
 check "wipe without confirm: not-allowed" has "$out" .code not-allowed
 out=$(api wipe confirm=true)

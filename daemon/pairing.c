@@ -61,8 +61,11 @@ struct pairing {
 	uv_timer_t timer;
 	uint64_t deadline;
 	int ever_up;
+	int downs;                 /* failed connects before the first handshake */
 	int sent_final;            /* our last PAKE message is out: finish when the relay says ok */
 };
+
+#define PAIRING_CONNECT_TRIES 6
 
 static const struct relayconn_ops pairing_rc_ops;
 static void pairing_finish(struct pairing *p);
@@ -399,6 +402,9 @@ prc_down(void *arg, int err)
 
 	(void)err;
 	if (p->st == PS_ENDED)
+		return;
+	/* A relay may refuse a burst of handshakes (rate limits): relayconn retries a few times. */
+	if (!p->ever_up && ++p->downs < PAIRING_CONNECT_TRIES)
 		return;
 	if (!p->ever_up)
 		pairing_end(p, "relay-unreachable", "cannot reach the relay: check the address and that it runs");

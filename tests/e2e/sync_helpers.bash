@@ -8,10 +8,15 @@ APIC="$BUILD/tools/apic"
 export ATTUNE_BACKOFF_MAX_MS=400
 
 # relay_start [PORT]: starts attune-relay on 127.0.0.1:PORT (0 = any), sets ADDR and RELAY_PID.
+# Every daemon and pairing of a test connects from 127.0.0.1 within a second:
+# the per-address handshake and nameplate rate limits are raised for that.
 relay_start() {
 	local port=${1:-0} log="$T_DIR/relay.$RANDOM.log"
 	mkdir -p "$T_DIR/relay"
-	bg_start "$log" "$BUILD/attune-relay" --listen "127.0.0.1:$port" --data "$T_DIR/relay"
+	printf '[limits]\nhandshake_rate = 1000\nhandshake_burst = 1000\n[nameplates]\nrate = 100\nburst = 100\n' \
+		>"$T_DIR/relay.conf"
+	bg_start "$log" "$BUILD/attune-relay" --listen "127.0.0.1:$port" --data "$T_DIR/relay" \
+		--config "$T_DIR/relay.conf"
 	RELAY_PID=$BG_PID
 	wait_for_line "$log" '^address: attune://' 10 || return 1
 	ADDR=$(grep -m1 -o 'attune://[^ ]*' "$log")
@@ -93,6 +98,7 @@ pair_start() {
 # pair_wait: waits for the inviting side's final line; prints it.
 pair_wait() {
 	wait "$PAIR_PID" 2>/dev/null
+	wait_for_line "$T_DIR/$1" '"t":"(paired|error)"' 10 >/dev/null 2>&1
 	tail -n 1 "$T_DIR/$1"
 }
 

@@ -247,6 +247,45 @@ test_too_far_previous_chain(void **state)
 	ratchet_free(b);
 }
 
+/* The store of skipped keys never holds more than RATCHET_MAX_SKIPPED: the
+ * oldest go first. */
+static void
+test_skipped_cap(void **state)
+{
+	struct ratchet *a, *b;
+	static uint8_t old[512], mid[512];
+	uint8_t m[512], pt[512];
+	int l, lo = 0, lm = 0, round, i;
+	size_t max_size = 0;
+
+	(void)state;
+	pair(&a, &b);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < RATCHET_MAX_SKIP; i++) {
+			l = enc(a, m, "lost");
+			if (round == 0 && i == 0)
+				memcpy(old, m, (size_t)(lo = l));
+			if (round == 2 && i == 0)
+				memcpy(mid, m, (size_t)(lm = l));
+		}
+		l = enc(a, m, "arrives");
+		expect(b, m, l, "arrives");
+		l = enc(b, m, "ack");
+		expect(a, m, l, "ack");
+		if (ratchet_save_size(b) > max_size)
+			max_size = ratchet_save_size(b);
+	}
+	/* 3000 keys were skipped; the store is full and the first 1000 were dropped. */
+	assert_int_equal(max_size, ratchet_save_size(b));
+	assert_true(max_size >= (size_t)RATCHET_MAX_SKIPPED * 68);
+	assert_true(max_size <= 400 + RATCHET_PREV_KEYS * 32 + (size_t)RATCHET_MAX_SKIPPED * 68);
+	assert_true(ratchet_decrypt(b, pt, sizeof(pt), old, (size_t)lo) < 0);
+	assert_int_equal(ratchet_decrypt(b, pt, sizeof(pt), mid, (size_t)lm), 4);
+	reload(&b);
+	ratchet_free(a);
+	ratchet_free(b);
+}
+
 /* A state saved after messages were read cannot read them again. */
 static void
 test_forward_secrecy(void **state)
@@ -513,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_rejections_leave_state),
 		cmocka_unit_test(test_too_far_previous_chain),
+		cmocka_unit_test(test_skipped_cap),
 		cmocka_unit_test(test_forward_secrecy),
 		cmocka_unit_test(test_post_compromise),
 		cmocka_unit_test(test_load_strict),

@@ -305,6 +305,133 @@ test_load_strict(void **state)
 	session_free(sa);
 }
 
+/*
+ * Property test at the session level, used the way the daemon uses it: the
+ * record is saved and loaded around every operation; messages are lost,
+ * reordered and duplicated; now and then a device starts a fresh session
+ * (as after a reinstall or a lost record) while older messages are in
+ * flight. Every message delivered opens exactly once.
+ */
+#define SP_N 1500
+#define SP_QMAX 16
+
+struct sp_msg {
+	uint8_t env[512];
+	int len;
+	uint32_t id;
+	uint32_t born;
+};
+
+static void
+test_property(void **state)
+{
+	uint64_t seed = tutil_seed("session property"), rng = seed;
+	struct dev d[2];
+	struct session *s[2];
+	struct sp_msg *q[2];
+	int qn[2] = { 0, 0 };
+	uint8_t *delivered = calloc(SP_N, 1);
+	uint32_t sent = 0, got = 0, lost = 0, dups = 0, resets = 0, step = 0, last_reset = 0;
+	char text[64], out[1024];
+
+	(void)state;
+	q[0] = calloc(SP_QMAX, sizeof(struct sp_msg));
+	q[1] = calloc(SP_QMAX, sizeof(struct sp_msg));
+	dev_make(&d[0]);
+	dev_make(&d[1]);
+	s[0] = session_new(d[0].dh_pk, d[1].dh_pk, d[1].sign_pk);
+	s[1] = session_new(d[1].dh_pk, d[0].dh_pk, d[0].sign_pk);
+	assert_int_equal(session_initiate(s[0], d[0].dh_sk, d[1].spk, sizeof(d[1].spk),
+	    d[1].otk[0], sizeof(d[1].otk[0])), 0);
+	while (sent < SP_N || qn[0] > 0 || qn[1] > 0) {
+		unsigned roll = (unsigned)(tutil_rand(&rng) % 100);
+		int to, i;
+
+		step++;
+		if (sent < SP_N && roll < 45) {
+			int from = (int)(tutil_rand(&rng) % 2);
+			struct sp_msg *m;
+
+			to = 1 - from;
+			if (qn[to] == SP_QMAX)
+				goto deliver;
+			if (step - last_reset > 100 && tutil_rand(&rng) % 100 == 0) {
+				assert_int_equal(session_initiate(s[from], d[from].dh_sk,
+				    d[to].spk, sizeof(d[to].spk), NULL, 0), 0);
+				last_reset = step;
+				resets++;
+			}
+			if (!session_ready(s[from]))
+				continue;
+			m = &q[to][qn[to]++];
+			snprintf(text, sizeof(text), "event %u", sent);
+			m->len = seal(s[from], m->env, text);
+			assert_true(m->len > 0);
+			m->id = sent++;
+			m->born = step;
+			reload(&s[from]);
+			continue;
+		}
+deliver:
+		to = qn[0] == 0 ? 1 : qn[1] == 0 ? 0 : (int)(tutil_rand(&rng) % 2);
+		if (qn[to] == 0)
+			continue;
+		/* Mostly in order, sometimes any; never older than 50 steps. */
+		i = q[to][0].born + 50 < step || tutil_rand(&rng) % 4 ? 0 :
+		    (int)(tutil_rand(&rng) % (uint64_t)qn[to]);
+		{
+			struct sp_msg m = q[to][i];
+			unsigned fate = (unsigned)(tutil_rand(&rng) % 100);
+			int rc;
+
+			memmove(&q[to][i], &q[to][i + 1], (size_t)(qn[to] - i - 1) * sizeof(m));
+			qn[to]--;
+			if (fate < 5 && !delivered[m.id]) {
+				lost++;
+				continue;
+			}
+			if (delivered[m.id]) {
+				size_t bl, al;
+				uint8_t *before = snap(s[to], &bl), *after;
+
+				rc = open_at(s[to], &d[to], m.env, m.len, out);
+				if (rc >= 0)
+					fail_msg("message %u opened twice (seed %llu)", m.id,
+					    (unsigned long long)seed);
+				after = snap(s[to], &al);
+				assert_int_equal(al, bl);
+				assert_memory_equal(after, before, bl);
+				free(before);
+				free(after);
+				continue;
+			}
+			rc = open_at(s[to], &d[to], m.env, m.len, out);
+			if (rc < 0)
+				fail_msg("message %u: %s (seed %llu)", m.id, att_errcode(rc),
+				    (unsigned long long)seed);
+			snprintf(text, sizeof(text), "event %u", m.id);
+			assert_string_equal(out, text);
+			delivered[m.id] = 1;
+			got++;
+			reload(&s[to]);
+			if (fate >= 92 && qn[to] < SP_QMAX) {
+				dups++;
+				m.born = step;
+				q[to][qn[to]++] = m;
+			}
+		}
+	}
+	print_message("# %u sent, %u opened, %u lost, %u duplicates refused, %u new sessions\n",
+	    sent, got, lost, dups, resets);
+	assert_int_equal(got + lost, sent);
+	assert_true(resets > 0);
+	free(q[0]);
+	free(q[1]);
+	free(delivered);
+	session_free(s[0]);
+	session_free(s[1]);
+}
+
 int
 main(void)
 {
@@ -313,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_crossing_initiations),
 		cmocka_unit_test(test_load_strict),
+		cmocka_unit_test(test_property),
 	};
 	if (sodium_init() < 0)
 		return 1;

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "proto/err.h"
@@ -107,6 +108,50 @@ test_atomic_replace(void **state)
 	free(path), free(dir);
 }
 
+/* A reader racing a writer sees the old content or the new, never a mix. */
+static void
+test_readers_never_see_a_mix(void **state)
+{
+	char *dir = tutil_tmpdir("keyfile_race"), *path = join(dir, "storage.key");
+	uint8_t a[300], b[700], *back;
+	size_t len, k;
+	pid_t pid;
+	int i, status, seen_a = 0, seen_b = 0;
+
+	(void)state;
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	assert_int_equal(keyfile_write(path, a, sizeof(a)), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (i = 0; i < 60; i++)
+			if (keyfile_write(path, i % 2 ? a : b, i % 2 ? sizeof(a) : sizeof(b)) != 0)
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < 3000; i++) {
+		assert_int_equal(keyfile_read(path, &back, &len, 1000), 0);
+		assert_true(len == sizeof(a) || len == sizeof(b));
+		for (k = 0; k < len; k++)
+			assert_int_equal(back[k], len == sizeof(a) ? 'a' : 'b');
+		seen_a += len == sizeof(a);
+		seen_b += len == sizeof(b);
+		keyfile_free(back);
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid = 0;
+			break;
+		}
+	}
+	if (pid != 0)
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(seen_a > 0);
+	assert_int_equal(count_entries(dir), 1);	/* no temporary file left */
+	print_message("# %d reads saw the old content, %d the new\n", seen_a, seen_b);
+	free(path), free(dir);
+}
+
 static void
 test_refuses_open_permissions(void **state)
 {
@@ -154,6 +199,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_mode_and_read),
 		cmocka_unit_test(test_atomic_replace),
+		cmocka_unit_test(test_readers_never_see_a_mix),
 		cmocka_unit_test(test_refuses_open_permissions),
 		cmocka_unit_test(test_secure_alloc),
 	};

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <sodium.h>
@@ -176,13 +177,28 @@ test_low_order_rejected(void **state)
 	(void)state;
 	dev_make(&a);
 	dev_make(&b);
-	assert_int_equal(x3dh_spk_make(spk, spk_sk, 1, 1, b.sign_sk), 0);
-	memset(spk + 13, 0, 32);		/* the identity point */
-	memcpy(msg, dom, dl);
-	memcpy(msg + dl, spk, X3DH_SPK_LEN - 64);
-	crypto_sign_detached(spk + X3DH_SPK_LEN - 64, NULL, msg, dl + X3DH_SPK_LEN - 64, b.sign_sk);
-	assert_int_equal(x3dh_initiate(sk, hdr, spk_pub, ad, a.dh_sk, a.dh_pk, b.dh_pk,
-	    b.sign_pk, spk, sizeof(spk), NULL, 0), ATT_EBADKEY);
+	/* Points of order 2 (u = 0), 4 (u = 1) and 8. */
+	static const char *low[] = {
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(low) / sizeof(low[0]); i++) {
+		uint8_t *pt = tutil_unhex(low[i], &n);
+
+		assert_int_equal(n, 32);
+		assert_int_equal(x3dh_spk_make(spk, spk_sk, 1, 1, b.sign_sk), 0);
+		memcpy(spk + 13, pt, 32);
+		free(pt);
+		memcpy(msg, dom, dl);
+		memcpy(msg + dl, spk, X3DH_SPK_LEN - 64);
+		crypto_sign_detached(spk + X3DH_SPK_LEN - 64, NULL, msg, dl + X3DH_SPK_LEN - 64,
+		    b.sign_sk);
+		assert_int_equal(x3dh_initiate(sk, hdr, spk_pub, ad, a.dh_sk, a.dh_pk, b.dh_pk,
+		    b.sign_pk, spk, sizeof(spk), NULL, 0), ATT_EBADKEY);
+	}
 }
 
 static void

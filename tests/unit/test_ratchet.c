@@ -187,6 +187,11 @@ test_rejections_leave_state(void **state)
 		assert_true(ratchet_decrypt(b, pt, sizeof(pt), bad, (size_t)l) < 0);
 		assert_unchanged(b, before, blen);
 	}
+	/* A low-order ratchet key in the header. */
+	memcpy(bad, m, (size_t)l);
+	memset(bad, 0, 32);
+	assert_int_equal(ratchet_decrypt(b, pt, sizeof(pt), bad, (size_t)l), ATT_EBADKEY);
+	assert_unchanged(b, before, blen);
 	/* Truncated and garbage. */
 	assert_int_equal(ratchet_decrypt(b, pt, sizeof(pt), m, RATCHET_OVERHEAD - 1), ATT_ETRUNCATED);
 	randombytes_buf(bad, sizeof(bad));

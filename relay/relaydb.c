@@ -17,7 +17,7 @@ enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVE, Q_RELEASE, Q_ROLLBACK_TO,
 	Q_INV_ADD, Q_INV_COUNT_BY, Q_INV_GET, Q_INV_USE,
 	Q_DEV_GET, Q_DEV_ADD, Q_DEV_CHARGE, Q_DEV_CREDIT,
-	Q_PUT, Q_ACK, Q_FETCH, Q_OLDEST,
+	Q_PUT, Q_ACK, Q_FETCH, Q_OLDEST, Q_SEQ_GET, Q_SEQ_SET,
 	Q_SPK_SET, Q_OTK_ADD, Q_OTK_TRIM, Q_SPK_GET, Q_OTK_POP, Q_OTK_COUNT,
 	Q_TOTALS, Q_INV_TOTAL,
 	Q_N
@@ -39,10 +39,13 @@ static const char *const sql[Q_N] = {
 	[Q_DEV_CHARGE] = "UPDATE devices SET n = n + 1, bytes = bytes + ?2 WHERE key = ?1"
 	    " AND n + 1 <= ?3 AND bytes + ?2 <= ?4",
 	[Q_DEV_CREDIT] = "UPDATE devices SET n = max(n - 1, 0), bytes = max(bytes - ?2, 0) WHERE key = ?1",
-	[Q_PUT] = "INSERT INTO mailbox(dst, src, ts, env) VALUES(?,?,?,?)",
-	[Q_ACK] = "DELETE FROM mailbox WHERE seq = ? AND dst = ? RETURNING length(env)",
+	[Q_PUT] = "INSERT INTO mailbox(dst, seq, src, ts, env) VALUES(?,?,?,?,?)",
+	[Q_ACK] = "DELETE FROM mailbox WHERE dst = ?2 AND seq = ?1 RETURNING length(env)",
 	[Q_FETCH] = "SELECT seq, src, ts, env FROM mailbox WHERE dst = ? AND seq > ? ORDER BY seq LIMIT ?",
-	[Q_OLDEST] = "SELECT seq, dst, ts FROM mailbox ORDER BY seq LIMIT ?",
+	[Q_OLDEST] = "SELECT seq, dst FROM mailbox WHERE ts < ? LIMIT ?",
+	[Q_SEQ_GET] = "SELECT max(coalesce((SELECT max(seq) FROM mailbox), 0),"
+	    " coalesce((SELECT v FROM meta WHERE k = 'seq'), 0))",
+	[Q_SEQ_SET] = "INSERT OR REPLACE INTO meta(k, v) VALUES('seq', ?)",
 	[Q_SPK_SET] = "INSERT OR REPLACE INTO spk(dev, rec) VALUES(?,?)",
 	[Q_OTK_ADD] = "INSERT INTO otk(dev, rec) VALUES(?,?)",
 	[Q_OTK_TRIM] = "DELETE FROM otk WHERE dev = ?1 AND id NOT IN"
@@ -58,9 +61,11 @@ static const char *const sql[Q_N] = {
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS devices(key BLOB PRIMARY KEY, registered INTEGER NOT NULL,"
 	"  n INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS mailbox(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  dst BLOB NOT NULL, src BLOB NOT NULL, ts INTEGER NOT NULL, env BLOB NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS mailbox_dst ON mailbox(dst, seq);"
+	/* One b-tree keyed by mailbox then seq: a put and an ack touch one place each. */
+	"CREATE TABLE IF NOT EXISTS mailbox(dst BLOB NOT NULL, seq INTEGER NOT NULL,"
+	"  src BLOB NOT NULL, ts INTEGER NOT NULL, env BLOB NOT NULL, PRIMARY KEY(dst, seq))"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS invites(hash BLOB PRIMARY KEY, uses INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL, creator BLOB, created INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS invites_creator ON invites(creator, created);"
@@ -68,9 +73,15 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS otk(id INTEGER PRIMARY KEY, dev BLOB NOT NULL, rec BLOB NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS otk_dev ON otk(dev, id);";
 
+/*
+ * Sequence numbers are never reused, even after the newest envelope is
+ * acknowledged: the writer counts in memory and keeps the high-water mark in
+ * meta, written once per transaction rather than once per envelope.
+ */
 struct relaydb {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q_N];
+	uint64_t next_seq, saved_seq;
 };
 
 static sqlite3_stmt *
@@ -121,6 +132,13 @@ relaydb_open(struct relaydb **out, const char *dir, char *why, size_t why_cap)
 	    "PRAGMA foreign_keys=OFF; PRAGMA journal_size_limit=67108864;", NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK)
 		goto fail;
+	{
+		sqlite3_stmt *t = stmt(s, Q_SEQ_GET);
+		if (t == NULL || sqlite3_step(t) != SQLITE_ROW)
+			goto fail;
+		s->next_seq = s->saved_seq = (uint64_t)sqlite3_column_int64(t, 0);
+		sqlite3_reset(t);
+	}
 	*out = s;
 	return 0;
 fail:
@@ -146,7 +164,27 @@ relaydb_close(struct relaydb *s)
 }
 
 int relaydb_begin(struct relaydb *s) { return exec_q(s, Q_BEGIN); }
-int relaydb_commit(struct relaydb *s) { return exec_q(s, Q_COMMIT); }
+
+int
+relaydb_commit(struct relaydb *s)
+{
+	sqlite3_stmt *t;
+
+	if (s->next_seq > s->saved_seq) {
+		if ((t = stmt(s, Q_SEQ_SET)) == NULL)
+			return RELAYDB_EIO;
+		sqlite3_bind_int64(t, 1, (sqlite3_int64)s->next_seq);
+		if (sqlite3_step(t) != SQLITE_DONE) {
+			sqlite3_reset(t);
+			return RELAYDB_EIO;
+		}
+		sqlite3_reset(t);
+	}
+	if (exec_q(s, Q_COMMIT) < 0)
+		return RELAYDB_EIO;
+	s->saved_seq = s->next_seq;
+	return 0;
+}
 int relaydb_savepoint(struct relaydb *s) { return exec_q(s, Q_SAVE); }
 int relaydb_in_txn(struct relaydb *s) { return !sqlite3_get_autocommit(s->db); }
 
@@ -304,14 +342,15 @@ relaydb_put(struct relaydb *s, const uint8_t from[RELAYDB_KEYLEN], const uint8_t
 	if ((t = stmt(s, Q_PUT)) == NULL)
 		return RELAYDB_EIO;
 	sqlite3_bind_blob(t, 1, to, RELAYDB_KEYLEN, SQLITE_STATIC);
-	sqlite3_bind_blob(t, 2, from, RELAYDB_KEYLEN, SQLITE_STATIC);
-	sqlite3_bind_int64(t, 3, (sqlite3_int64)ts);
-	sqlite3_bind_blob(t, 4, env, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(t, 2, (sqlite3_int64)(s->next_seq + 1));
+	sqlite3_bind_blob(t, 3, from, RELAYDB_KEYLEN, SQLITE_STATIC);
+	sqlite3_bind_int64(t, 4, (sqlite3_int64)ts);
+	sqlite3_bind_blob(t, 5, env, (int)len, SQLITE_STATIC);
 	r = sqlite3_step(t);
 	sqlite3_reset(t);
 	if (r != SQLITE_DONE)
 		return RELAYDB_EIO;
-	*seq = (uint64_t)sqlite3_last_insert_rowid(s->db);
+	*seq = ++s->next_seq;
 	return 0;
 }
 
@@ -390,30 +429,37 @@ relaydb_fetch(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN], uint64_t aft
 int
 relaydb_expire(struct relaydb *s, uint64_t before, size_t max)
 {
-	sqlite3_stmt *t = stmt(s, Q_OLDEST);
-	int r, n = 0;
-	int64_t seq;
-	uint8_t dst[RELAYDB_KEYLEN];
+	enum { CHUNK = 256 };
+	struct { uint8_t dst[RELAYDB_KEYLEN]; uint64_t seq; } *old;
+	sqlite3_stmt *t;
+	size_t n = 0, k, i;
+	int r = 0;
 
-	/* Oldest first by seq; seq grows with time, so stop at the first young one. */
-	for (;;) {
-		if (t == NULL)
-			return RELAYDB_EIO;
-		sqlite3_bind_int64(t, 1, 1);
-		r = sqlite3_step(t);
-		if (r != SQLITE_ROW || (uint64_t)sqlite3_column_int64(t, 2) >= before ||
-		    (size_t)n >= max || sqlite3_column_bytes(t, 1) != RELAYDB_KEYLEN) {
-			sqlite3_reset(t);
-			return r == SQLITE_ROW || r == SQLITE_DONE ? n : RELAYDB_EIO;
+	if ((old = malloc(CHUNK * sizeof *old)) == NULL)
+		return ATT_ENOMEM;
+	/* One scan finds up to CHUNK old envelopes; this runs once a minute. */
+	while (n < max && r == 0) {
+		if ((t = stmt(s, Q_OLDEST)) == NULL) {
+			r = RELAYDB_EIO;
+			break;
 		}
-		seq = sqlite3_column_int64(t, 0);
-		memcpy(dst, sqlite3_column_blob(t, 1), RELAYDB_KEYLEN);
+		sqlite3_bind_int64(t, 1, (sqlite3_int64)before);
+		sqlite3_bind_int64(t, 2, CHUNK);
+		for (k = 0; k < CHUNK && (r = sqlite3_step(t)) == SQLITE_ROW;)
+			if (sqlite3_column_bytes(t, 1) == RELAYDB_KEYLEN) {
+				memcpy(old[k].dst, sqlite3_column_blob(t, 1), RELAYDB_KEYLEN);
+				old[k++].seq = (uint64_t)sqlite3_column_int64(t, 0);
+			}
 		sqlite3_reset(t);
-		if ((r = relaydb_ack(s, dst, (uint64_t)seq)) < 0)
-			return r;
-		n++;
-		t = stmt(s, Q_OLDEST);
+		r = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : RELAYDB_EIO;
+		for (i = 0; i < k && r == 0; i++)
+			r = relaydb_ack(s, old[i].dst, old[i].seq);
+		n += i;
+		if (k < CHUNK)
+			break;
 	}
+	free(old);
+	return r < 0 ? r : (int)n;
 }
 
 int

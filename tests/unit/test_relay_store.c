@@ -131,6 +131,34 @@ test_mailbox(void **state)
 	relaydb_close(db);
 }
 
+/* A seq is never handed out twice, even after the newest is acked and the database reopened. */
+static void
+test_seq_not_reused(void **state)
+{
+	struct relaydb *db;
+	struct relaydb_quota q = { 100, 100000 };
+	char tok[RELAYDB_TOKEN_MAX + 1], why[256];
+	char *dir = tutil_tmpdir("relaydb_seq");
+	uint8_t a[32];
+	uint64_t s1, s2;
+
+	(void)state;
+	randombytes_buf(a, 32);
+	assert_int_equal(relaydb_open(&db, dir, why, sizeof why), 0);
+	relaydb_invite_create(db, tok, NULL, 1, 1000, 1);
+	relaydb_register(db, a, tok, strlen(tok), 1);
+	assert_int_equal(relaydb_begin(db), 0);
+	assert_int_equal(relaydb_put(db, a, a, (const uint8_t *)"x", 1, 1, &q, &s1), 0);
+	assert_int_equal(relaydb_commit(db), 0);
+	assert_int_equal(relaydb_ack(db, a, s1), 0);
+	relaydb_close(db);
+	assert_int_equal(relaydb_open(&db, dir, why, sizeof why), 0);
+	assert_int_equal(relaydb_put(db, a, a, (const uint8_t *)"y", 1, 1, &q, &s2), 0);
+	assert_true(s2 > s1);
+	relaydb_close(db);
+	free(dir);
+}
+
 static void
 test_prekeys(void **state)
 {
@@ -164,6 +192,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_invites),
 		cmocka_unit_test(test_mailbox),
+		cmocka_unit_test(test_seq_not_reused),
 		cmocka_unit_test(test_prekeys),
 	};
 

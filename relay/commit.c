@@ -28,13 +28,16 @@ work_cb(uv_work_t *w)
 			op->result = RELAYDB_EIO;
 			continue;
 		}
-		if (relaydb_savepoint(c->st) < 0) {
+		if (op->savepoint && relaydb_savepoint(c->st) < 0) {
 			op->result = RELAYDB_EIO;
 			ok = 0;
 			continue;
 		}
 		op->result = op->run(op, c->st);
-		relaydb_savepoint_release(c->st, op->result >= 0);
+		if (op->savepoint)
+			relaydb_savepoint_release(c->st, op->result >= 0);
+		else if (op->result == RELAYDB_EIO)
+			ok = 0;
 		/* SQLite rolls a whole transaction back on some errors (disk full). */
 		if (!relaydb_in_txn(c->st))
 			ok = 0;

@@ -22,6 +22,12 @@ struct commit_op {
 	/* Loop thread, after the commit: result is run's, or RELAYDB_EIO if the commit failed. */
 	void (*done)(struct commit_op *);
 	int result;
+	/*
+	 * 1: run inside a savepoint, so a failure undoes only this op. 0 for ops
+	 * that change nothing when they fail short of an I/O error (one-item puts,
+	 * acks); an I/O error there fails the whole batch.
+	 */
+	int savepoint;
 };
 
 struct commit;

@@ -130,6 +130,7 @@ op_submit(struct conn *c, struct req_op *o, uint64_t id, const char *t,
 	o->t = t;
 	o->op.run = run;
 	o->op.done = done;
+	o->op.savepoint = 1;
 	conn_ref(c);
 	c->pending++;
 	commit_submit(c->srv->commit, &o->op);
@@ -417,6 +418,7 @@ h_put(struct conn *c, const struct msg *m)
 	o->q.envelopes = cfg->mailbox_envelopes;
 	o->q.bytes = cfg->mailbox_bytes;
 	op_submit(c, &o->r, msg_id(m), "put", put_run, put_done);
+	o->r.op.savepoint = n > 1;
 }
 
 /* ---- ack ---- */
@@ -487,6 +489,7 @@ h_ack(struct conn *c, const struct msg *m)
 				break;
 			}
 	op_submit(c, &o->r, msg_id(m), "ack", ack_run, ack_done);
+	o->r.op.savepoint = 0;
 	conn_pump(c);
 }
 

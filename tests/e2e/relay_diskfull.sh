@@ -81,4 +81,9 @@ ok $? "relay restarts after kill -9 on the full disk"
 lost=$(comm -23 <(sort -u "$T_DIR/acked") <(sort -u "$T_DIR/got") | wc -l)
 check "every acknowledged put delivered after the restart ($lost of $acked lost)" test "$lost" -eq 0
 check "relay still running after the drain" relay_alive
+kill -TERM "$RELAY_PID"
+wait "$RELAY_PID"
+check "relay stops cleanly on SIGTERM on the full disk" test $? -eq 0
+check "no sanitizer report from the relay or the load generator" \
+	bash -c "! cat '$T_DIR'/*.log '$T_DIR'/*.err | grep -q 'Sanitizer\|runtime error'"
 done_testing

@@ -73,4 +73,9 @@ check "every acknowledged put delivered after each restart ($lost_total lost)" \
 check "no acknowledged delivery came back ($back_total)" test "$back_total" -eq 0
 out=$(rc d1 ping)
 check "relay still serves after the last restart" has "$out" '^pong$'
+kill -TERM "$RELAY_PID"
+wait "$RELAY_PID"
+check "the last relay stops cleanly on SIGTERM" test $? -eq 0
+check "no sanitizer report from the relay or the load generator" \
+	bash -c "! cat '$T_DIR'/*.log '$T_DIR'/*.err | grep -q 'Sanitizer\|runtime error'"
 done_testing

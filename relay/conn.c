@@ -320,7 +320,8 @@ handshake(struct conn *c, const uint8_t *f, size_t n)
 	char id[17];
 	int r, reg;
 
-	if ((hs = noise_hs_responder(srv->priv, (const uint8_t *)NOISE_PROLOGUE, 8)) == NULL) {
+	if ((hs = noise_hs_responder_pub(srv->priv, srv->pub, (const uint8_t *)NOISE_PROLOGUE,
+	    8)) == NULL) {
 		conn_close(c, REASON_N, 0);
 		return;
 	}

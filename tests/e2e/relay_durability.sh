@@ -39,10 +39,13 @@ restart() {
 	wait_for_line "$RELAY_LOG" '^address: attune://' 10
 }
 
-total=0 lost_total=0 back_total=0 killed=0
+total=0 lost_total=0 back_total=0 killed=0 live_total=0
 for r in $(seq 1 "$ROUNDS"); do
-	"$LOADGEN" --pairs "$PAIRS" --round "$r" --print "$ADDR" put \
-		>"$T_DIR/acked.$r" 2>"$T_DIR/put.$r.err" &
+	# Even rounds: recipients connected too, taking deliveries and acknowledging them.
+	live=""
+	[ $((r % 2)) -eq 0 ] && live=--live
+	"$LOADGEN" --pairs "$PAIRS" --round "$r" --print $live "$ADDR" put \
+		>"$T_DIR/load.$r" 2>"$T_DIR/put.$r.err" &
 	lpid=$!
 	# A random moment 50..700 ms into the load.
 	sleep "0.$(printf '%03d' $((50 + RANDOM % 650)))"
@@ -54,13 +57,18 @@ for r in $(seq 1 "$ROUNDS"); do
 		break
 	fi
 	"$LOADGEN" --pairs "$PAIRS" --idle 300 "$ADDR" drain >"$T_DIR/got.$r" 2>"$T_DIR/drain.$r.err"
+	grep -v '^d ' "$T_DIR/load.$r" >"$T_DIR/acked.$r"
+	# Delivered: live during the load (then acknowledged), or in the drain after the restart.
+	sed -n 's/^d //p' "$T_DIR/load.$r" >>"$T_DIR/got.$r"
+	live_n=$(grep -c '^d ' "$T_DIR/load.$r")
+	live_total=$((live_total + live_n))
 	acked=$(sort -u "$T_DIR/acked.$r" | wc -l)
 	lost=$(comm -23 <(sort -u "$T_DIR/acked.$r") <(sort -u "$T_DIR/got.$r") | wc -l)
 	# Anything from an earlier round was delivered and acknowledged then.
 	back=$(grep -cv "^s[0-9]*-$r-[0-9]*$" "$T_DIR/got.$r")
 	total=$((total + acked)); lost_total=$((lost_total + lost)); back_total=$((back_total + back))
 	[ "$lost" -eq 0 ] && [ "$back" -eq 0 ]
-	ok $? "round $r: all $acked acknowledged puts delivered after kill -9 ($lost lost, $back came back)"
+	ok $? "round $r${live:+ (live recipients)}: all $acked acknowledged puts delivered after kill -9 ($lost lost, $back came back)"
 	if [ "$lost" -ne 0 ]; then
 		comm -23 <(sort -u "$T_DIR/acked.$r") <(sort -u "$T_DIR/got.$r") | head -5 | sed 's/^/#   lost: /'
 	fi
@@ -71,6 +79,7 @@ check "thousands of puts acknowledged across the kills ($total)" test "$total" -
 check "every acknowledged put delivered after each restart ($lost_total lost)" \
 	test "$lost_total" -eq 0
 check "no acknowledged delivery came back ($back_total)" test "$back_total" -eq 0
+check "live recipients took deliveries during the load ($live_total)" test "$live_total" -gt 0
 out=$(rc d1 ping)
 check "relay still serves after the last restart" has "$out" '^pong$'
 kill -TERM "$RELAY_PID"

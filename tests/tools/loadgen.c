@@ -10,7 +10,9 @@
  *
  *   put        senders put --count envelopes each (0: until the relay goes
  *              away or --secs pass), at most --window unacknowledged; with
- *              --print, each acknowledged envelope's tag on stdout.
+ *              --print, each acknowledged envelope's tag on stdout. --live:
+ *              the recipients are connected too and acknowledge what they
+ *              get ("d TAG" lines with --print).
  *   drain      recipients sync, print each delivered tag, ack everything;
  *              stop after --idle ms without a delivery.
  *   pairs      senders and recipients at once for --secs: acknowledged puts/s
@@ -86,7 +88,7 @@ struct lg {
 	const char *invite;
 	uint64_t seed, round, count, window, size, rate, conc, batch;
 	double secs, idle_ms;
-	int print, pairs;
+	int print, pairs, live;
 	int ep, tfd;
 	struct lconn **conns;
 	size_t n_conns;
@@ -402,9 +404,10 @@ on_deliver(struct lconn *c, const msgpack_object *root)
 	c->last_rx_ns = t;
 	if (lg->mode != M_PAIRS || (t >= lg->t_start && t <= lg->t_end))
 		lg->total_delivered++;
-	if (lg->mode == M_DRAIN) {
+	if (lg->mode == M_DRAIN || (lg->live && lg->print)) {
 		const uint8_t *sp = memchr(env, ' ', len);
-		printf("%.*s\n", (int)(sp != NULL ? sp - env : (ptrdiff_t)len), (const char *)env);
+		printf("%s%.*s\n", lg->mode == M_DRAIN ? "" : "d ",
+		    (int)(sp != NULL ? sp - env : (ptrdiff_t)len), (const char *)env);
 	}
 	if (lg->mode == M_LATENCY)
 		record_latency(lg, env, len, t);
@@ -622,7 +625,7 @@ usage(FILE *f)
 {
 	fputs("usage: loadgen [--seed N] [--invite TOKEN] [--pairs P] [--count N] [--window W]\n"
 	    "         [--size B] [--secs S] [--rate R] [--conc C] [--batch B] [--round N]\n"
-	    "         [--idle MS] [--print] ADDRESS put|drain|pairs|latency|handshakes|idle|fill|register\n",
+	    "         [--idle MS] [--print] [--live] ADDRESS put|drain|pairs|latency|handshakes|idle|fill|register\n",
 	    f);
 }
 
@@ -642,6 +645,10 @@ parse_args(struct lg *lg, int argc, char **argv)
 
 		if (strcmp(a, "--print") == 0) {
 			lg->print = 1;
+			continue;
+		}
+		if (strcmp(a, "--live") == 0) {
+			lg->live = 1;
 			continue;
 		}
 		if (strcmp(a, "--invite") == 0 && v != NULL) {
@@ -739,7 +746,8 @@ main(int argc, char **argv)
 	lg->rpub = calloc((size_t)lg->pairs, 32);
 	/* Who connects: senders and/or recipients, or --count anonymous devices. */
 	switch (lg->mode) {
-	case M_PUT: case M_FILL: n_total = (size_t)lg->pairs; break;
+	case M_PUT: n_total = (size_t)lg->pairs * (lg->live ? 2 : 1); break;
+	case M_FILL: n_total = (size_t)lg->pairs; break;
 	case M_DRAIN: n_total = (size_t)lg->pairs; break;
 	case M_HANDSHAKES: case M_IDLE: n_total = (size_t)lg->count; break;
 	default: n_total = 2 * (size_t)lg->pairs; break;
@@ -770,7 +778,8 @@ main(int argc, char **argv)
 		} else if (lg->mode == M_DRAIN) {
 			c->idx = (int)i;
 			derive_key(c->priv, c->pub, lg->seed, 'r', i);
-		} else if (lg->mode == M_PUT || lg->mode == M_FILL || i < (size_t)lg->pairs) {
+		} else if ((lg->mode == M_PUT && !lg->live) || lg->mode == M_FILL ||
+		    i < (size_t)lg->pairs) {
 			c->sender = 1;
 			c->idx = (int)i;
 			derive_key(c->priv, c->pub, lg->seed, 's', i);

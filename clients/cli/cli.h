@@ -87,8 +87,8 @@ int cli_daemon_err(struct cli *c, const struct attune_reply *rep);
 /* The sentence for a transport error (printed), returns its exit status. */
 int cli_transport_err(struct cli *c, int rc);
 
-/* Writes a reply as one JSON document, without "t" and "id"; pretty on a terminal. */
-void cli_print_json(struct cli *c, const msgpack_object *o);
+/* Writes a reply as one JSON document, without "t" and "id" unless whole; pretty on a terminal. */
+void cli_print_json(struct cli *c, const msgpack_object *o, int whole);
 
 /* A full event id from what the person typed: the id itself, or a unique prefix (4+ hex digits). */
 int cli_resolve_id(struct cli *c, const char *typed, char out[33]);

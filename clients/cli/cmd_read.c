@@ -32,7 +32,7 @@ simple_read(struct cli *c, int argc, char **argv, const char *type,
 	if (rc != 0)
 		return rc;
 	if (c->json || render == NULL)
-		cli_print_json(c, attune_reply_root(rep));
+		cli_print_json(c, attune_reply_root(rep), 0);
 	else
 		render(stdout, attune_reply_root(rep), &c->ro);
 	attune_reply_free(rep);
@@ -104,7 +104,7 @@ cmd_log(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (c->json)
-		cli_print_json(c, attune_reply_root(rep));
+		cli_print_json(c, attune_reply_root(rep), 0);
 	else
 		render_log(stdout, attune_reply_root(rep), a.since, &c->ro);
 	attune_reply_free(rep);
@@ -151,7 +151,7 @@ cmd_watch(struct cli *c, int argc, char **argv)
 		if (strcmp(attune_reply_type(rep), "event") == 0 &&
 		    attune_get_map(attune_reply_root(rep), "event", &ev) == 0) {
 			if (c->json) {
-				cli_print_json(c, ev);
+				cli_print_json(c, ev, 1);
 			} else {
 				c->ro.now = time(NULL);
 				render_event(stdout, ev, &c->ro);

@@ -70,7 +70,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (c->json) {
-		cli_print_json(c, attune_reply_root(rep));
+		cli_print_json(c, attune_reply_root(rep), 0);
 	} else {
 		attune_get_strz(attune_reply_root(rep), "device", dev, sizeof(dev));
 		printf("Welcome, %s. This device is %s.\n", a.name, dev);
@@ -93,7 +93,7 @@ print_code(struct cli *c, const msgpack_object *root, int link)
 	if (c->json) {
 		/* The first JSON line, for scripts that pass the code on. */
 		c->tty_out = 0;
-		cli_print_json(c, root);
+		cli_print_json(c, root, 0);
 		return;
 	}
 	printf("%s this code %s (it works once, for 10 minutes):\n\n    %s\n\n",
@@ -114,7 +114,7 @@ print_paired(struct cli *c, const msgpack_object *root, int link)
 
 	if (c->json) {
 		c->tty_out = 0;
-		cli_print_json(c, root);
+		cli_print_json(c, root, 0);
 		return;
 	}
 	attune_get_strz(root, "partner", who, sizeof(who));

@@ -337,6 +337,9 @@ cli_daemon_err(struct cli *c, const struct attune_reply *rep)
 	if (strcmp(code, "code-used") == 0)
 		return cli_err(CLI_EXIT_FAIL, "that code was already used: ask for a new one "
 		    "(`attune %s` on the other device)", c->cmd->name);
+	if (strcmp(code, "unknown-word") == 0 || strcmp(code, "bad-code") == 0)
+		return cli_err(CLI_EXIT_FAIL, "that is not a pairing code%s: check it with the other "
+		    "person", detail);
 	if (strcmp(code, "not-allowed") == 0)
 		return cli_err(CLI_EXIT_FAIL, "not allowed%s", detail);
 	return cli_err(CLI_EXIT_FAIL, "attuned refused: %s [%s]", msg[0] ? msg : "no reason given",
@@ -364,7 +367,7 @@ cli_call(struct cli *c, struct attune_req *req, struct attune_reply **out, int t
 }
 
 void
-cli_print_json(struct cli *c, const msgpack_object *o)
+cli_print_json(struct cli *c, const msgpack_object *o, int whole)
 {
 	static const char *const skip[] = { "t", "id", NULL };
 	struct jsonw *w = jsonw_new(c->tty_out);
@@ -372,7 +375,7 @@ cli_print_json(struct cli *c, const msgpack_object *o)
 
 	if (w == NULL)
 		return;
-	jsonw_msgpack(w, o, skip);
+	jsonw_msgpack(w, o, whole ? NULL : skip);
 	if ((s = jsonw_data(w, NULL)) != NULL) {
 		fputs(s, stdout);
 		fputc('\n', stdout);

@@ -49,8 +49,6 @@ RELAY_PID=$BG_PID
 wait_for_line "$RELAY_LOG" '^address: attune://' 10
 ok $? "relay starts on a 2 MiB tmpfs"
 ADDR=$(sed -n 's/^address: //p' "$RELAY_LOG" | head -1)
-PORT=${ADDR#attune://127.0.0.1:}
-PORT=${PORT%%/*}
 TOK=$(invite --uses 100)
 "$LOADGEN" --invite "$TOK" --pairs 4 "$ADDR" register >"$T_DIR/register.out" 2>&1
 check "load devices registered" grep -q '^registered=8$' "$T_DIR/register.out"
@@ -73,10 +71,11 @@ check "a write on a full disk gets a clear error, not a hang" has "$out" '^(ok|e
 kill -9 "$RELAY_PID"
 wait "$RELAY_PID" 2>/dev/null
 RELAY_LOG=$T_DIR/full.2.log
-bg_start "$RELAY_LOG" "$RELAY" --listen "127.0.0.1:$PORT" --data "$RELAY_DATA" --config "$T_DIR/full.ini"
+bg_start "$RELAY_LOG" "$RELAY" --listen 127.0.0.1:0 --data "$RELAY_DATA" --config "$T_DIR/full.ini"
 RELAY_PID=$BG_PID
 wait_for_line "$RELAY_LOG" '^address: attune://' 10
 ok $? "relay restarts after kill -9 on the full disk"
+ADDR=$(sed -n 's/^address: //p' "$RELAY_LOG" | head -1)
 "$LOADGEN" --pairs 4 --idle 500 "$ADDR" drain >"$T_DIR/got" 2>"$T_DIR/drain.err"
 lost=$(comm -23 <(sort -u "$T_DIR/acked") <(sort -u "$T_DIR/got") | wc -l)
 check "every acknowledged put delivered after the restart ($lost of $acked lost)" test "$lost" -eq 0

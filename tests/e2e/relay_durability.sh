@@ -24,19 +24,19 @@ mailbox_envelopes = 10000000
 mailbox_bytes = 4G'
 
 relay_start d "$CFG" || { ok 1 "relay starts"; done_testing; }
-PORT=${ADDR#attune://127.0.0.1:}
-PORT=${PORT%%/*}
 TOK=$(invite --uses 1000)
 "$LOADGEN" --invite "$TOK" --pairs "$PAIRS" "$ADDR" register >"$T_DIR/register.out" 2>&1
 check "$((PAIRS * 2)) load devices registered" grep -q "^registered=$((PAIRS * 2))$" "$T_DIR/register.out"
 
-# restart ROUND: the same data folder and port, a fresh log.
+# restart ROUND: the same data folder (so the same key), a fresh log. A free
+# port each time (the old one may be taken meanwhile); ADDR follows it.
 restart() {
 	RELAY_LOG=$T_DIR/d.$1.log
-	bg_start "$RELAY_LOG" "$RELAY" --listen "127.0.0.1:$PORT" --data "$RELAY_DATA" \
+	bg_start "$RELAY_LOG" "$RELAY" --listen 127.0.0.1:0 --data "$RELAY_DATA" \
 		--config "$T_DIR/d.ini"
 	RELAY_PID=$BG_PID
-	wait_for_line "$RELAY_LOG" '^address: attune://' 10
+	wait_for_line "$RELAY_LOG" '^address: attune://' 10 || return 1
+	ADDR=$(sed -n 's/^address: //p' "$RELAY_LOG" | head -1)
 }
 
 total=0 lost_total=0 back_total=0 killed=0 live_total=0

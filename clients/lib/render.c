@@ -289,8 +289,15 @@ render_event(FILE *f, const msgpack_object *ev, const struct render_opts *o)
 		short_id(id, ev, "ref");
 		fprintf(f, " took back [%s]\n", id);
 	} else if (strcmp(kind, "raincheck_due") == 0) {
+		char who[NAME_MAX_SHOW + 1];
+
 		short_id(id, ev, "bid");
-		fprintf(f, "rain check due now [%s]\n", id);
+		field(ev, "who", who, sizeof(who));
+		fputs("Your rain check with ", f);
+		on(f, o, BOLD);
+		fputs(who[0] ? who : "your partner", f);
+		on(f, o, RESET);
+		fprintf(f, " is due  [%s]\n", id);
 	} else {
 		fprintf(f, "%s\n", kind[0] ? kind : "event");
 	}

@@ -139,6 +139,9 @@ check "jo has one partner: alex" json "$OUT" '[p["name"] for p in d["partners"]]
 # Sam watches; what arrives is printed one JSON document per line.
 ATTUNE_HOME="$T_DIR/sam" bg_start "$T_DIR/watch.sam" "$ATTUNE" watch --json
 WATCH_PID=$BG_PID
+# Alex watches in words.
+ATTUNE_HOME="$T_DIR/alex" bg_start "$T_DIR/watch.alex" "$ATTUNE" watch
+check "watch says it is watching" wait_for_line "$T_DIR/watch.alex" '^Watching for check-ins'
 
 # Check-ins: Sam to all (Alex), Jo to Alex, Alex with desire for Sam only.
 as sam checkin --mood 2 --desire 1 --capacity low --tag tired,stressed --open-to cuddle,talk \
@@ -192,6 +195,8 @@ as sam respond "${BID:0:8}" --not-tonight --reason tired,stressed --offer cuddle
 	--note "wiped out from the deadline. hold me instead?"
 check "sam answers by the id's first 8 characters" has "$OUT" '^Answered: not tonight \[[0-9a-f]{8}\]$'
 check "and is told about the reminder" has "$OUT" '^Rain check .*: attune will remind you then\.$'
+check "alex's watch printed the answer in words" wait_for_line "$T_DIR/watch.alex" \
+	"Sam answered \[${BID:0:8}\]: not tonight - tired, stressed - would love: cuddle - rain check "
 check "alex sees the answer under the bid" until_has alex \
 	'^    Sam: not tonight - tired, stressed - would love: cuddle - rain check ' status
 check "with sam's note" has "$OUT" '^      "wiped out from the deadline. hold me instead\?"$'
@@ -208,6 +213,15 @@ check "an answered bid is no longer open for sam" json "$OUT" \
 	'"'"$BID"'" not in [b["id"] for b in d["bids_to_me"]]'
 as sam respond "$BID" --yes
 check "answering twice is refused or harmless (no crash)" test "$RC" -le 1
+
+# A rain check due now becomes a reminder for sam, who gave it.
+as alex bid --to Sam --kind walk
+BID3=$OUT
+check "sam gets the walk bid" until_has sam "\[${BID3:0:8}\]" status
+as sam respond "$BID3" --later --raincheck now --offer walk
+check "sam answers later, rain check now" test "$RC" -eq 0
+check "sam's watch gets the reminder" wait_for_line "$T_DIR/watch.sam" '"kind":"raincheck_due".*"who":"Alex"'
+check "sam's status lists it as due" until_has sam "your rain check for Alex - due now  \[${BID3:0:8}\]" status
 
 # Retraction: alex takes back the cuddle bid; it leaves sam's status.
 as alex retract "$BID2"

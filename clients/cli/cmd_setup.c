@@ -1,4 +1,5 @@
 /* Set-up commands: init, pair, link, revoke, unpair, wipe. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,7 @@ pair_or_link(struct cli *c, int argc, char **argv, const char *type)
 	struct attune_req req;
 	struct attune_reply *rep;
 	int rc, rest, link = strcmp(type, "link") == 0;
-	const char *code = NULL;
+	char *code = NULL, link_relay[512];
 
 	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
 		return rc;
@@ -150,6 +151,20 @@ pair_or_link(struct cli *c, int argc, char **argv, const char *type)
 		code = argv[rest++];
 	if (rest < argc)
 		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
+	/* The whole pairing link (attune://HOST:PORT/KEY#CODE, the QR code's text) carries the relay. */
+	if (code != NULL && strncmp(code, "attune://", 9) == 0) {
+		char *hash = strchr(code, '#');
+
+		if (hash == NULL || hash[1] == '\0')
+			return cli_usage_err(c, "that link has no code after '#'");
+		if (hash - code >= (ptrdiff_t)sizeof(link_relay))
+			return cli_usage_err(c, "that link is too long");
+		memcpy(link_relay, code, (size_t)(hash - code));
+		link_relay[hash - code] = '\0';
+		if (a.relay == NULL)
+			a.relay = link_relay;
+		code = hash + 1;
+	}
 	if ((rc = relay_ok(c, a.relay)) != 0)
 		return rc;
 	if ((rc = cli_connect(c)) != 0)

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# attune link / devices / revoke through the CLI: Alex adds a second device
+# with a code, both of Alex's devices and Sam see the same history, Alex
+# revokes the second device; errors for unknown devices and bad codes.
+. tests/e2e/lib.sh
+
+ATTUNE="$BUILD/attune"
+unset XDG_RUNTIME_DIR
+
+as() {
+	local who=$1; shift
+	OUT=$(ATTUNE_HOME="$T_DIR/$who" "$ATTUNE" "$@" 2>"$T_DIR/err") && RC=0 || RC=$?
+	ERR=$(cat "$T_DIR/err")
+}
+has() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then return 0; fi
+	printf '%s\n' "$1" | head -8 | sed 's/^/#   got: /' >&2
+	return 1
+}
+json() {
+	printf '%s' "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null && return 0
+	printf '%s\n' "$1" | head -3 | cut -c1-300 | sed 's/^/#   got: /' >&2
+	return 1
+}
+until_has() {
+	local who=$1 re=$2 i=0; shift 2
+	while [ $i -lt 100 ]; do
+		as "$who" "$@"
+		printf '%s\n' "$OUT" | grep -Eq -- "$re" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	printf '%s\n' "$OUT" | head -5 | sed 's/^/#   last: /' >&2
+	return 1
+}
+# invite_code WHO CMD: runs `attune CMD --json` in the background; sets CODE, INV_PID, INV_OUT.
+N=0
+invite_code() {
+	N=$((N + 1))
+	INV_OUT="$T_DIR/inv$N.out"
+	ATTUNE_HOME="$T_DIR/$1" "$ATTUNE" "$2" --json >"$INV_OUT" 2>"$T_DIR/inv$N.err" &
+	INV_PID=$!
+	T_PIDS="$T_PIDS $INV_PID"
+	wait_for_line "$INV_OUT" '"code"' || return 1
+	CODE=$(head -1 "$INV_OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+}
+inv_wait() {
+	local i=0
+	while kill -0 "$INV_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 150 ] && { kill "$INV_PID"; echo "# inviting side did not finish" >&2; return 124; }
+		sleep 0.1
+	done
+	wait "$INV_PID"
+}
+
+mkdir -p "$T_DIR/relay"
+bg_start "$T_DIR/relay.log" "$BUILD/attune-relay" --listen 127.0.0.1:0 --data "$T_DIR/relay"
+check "relay starts" wait_for_line "$T_DIR/relay.log" '^address: attune://'
+RELAY=$(sed -n 's/^address: //p' "$T_DIR/relay.log" | head -1)
+INVITE=$("$BUILD/attune-relay" invite --data "$T_DIR/relay" --uses 3)
+for who in alex laptop sam; do
+	mkdir -p -m 700 "$T_DIR/$who"
+	ATTUNE_HOME="$T_DIR/$who" bg_start "$T_DIR/$who.log" "$BUILD/attuned"
+	wait_for_line "$T_DIR/$who.log" 'listening on' || echo "# $who did not start" >&2
+done
+as alex init --name Alex --relay "$RELAY" --invite "$INVITE"
+check "alex sets up the first device" test "$RC" -eq 0
+as sam init --name Sam --relay "$RELAY" --invite "$INVITE"
+check "sam sets up" test "$RC" -eq 0
+check "alex invites sam" invite_code alex pair
+as sam pair "$CODE"
+check "sam pairs" has "$OUT" '^Paired with Alex\.$'
+inv_wait
+
+# The second device joins with a code, without init.
+as laptop status
+check "the new device is not set up" has "$ERR" 'not set up yet: run .attune init --name NAME. \(or .attune link CODE.'
+check "alex asks for a link code" invite_code alex link
+as laptop link "$CODE"
+check "a code alone on a device without a relay: says to give one" has "$ERR" 'cannot reach the relay \(no relay known: give one with --relay'
+kill "$INV_PID" 2>/dev/null; wait "$INV_PID" 2>/dev/null   # nobody will come for that code
+check "alex asks for a link code again" invite_code alex link
+LINK=$(head -1 "$INV_OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["link"])')
+as laptop link "$LINK"
+check "the laptop links with the whole link (relay and code)" test "$RC" -eq 0
+check "it says it is linked" has "$OUT" '^Linked'
+inv_wait; rc=$?
+check "the first device finishes too" test "$rc" -eq 0
+as laptop status --json
+check "the laptop is Alex" json "$OUT" 'd["me"]["name"] == "Alex"'
+LAPTOP=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["me"]["device"])')
+check "alex's devices list both" until_has alex "^$LAPTOP\$" devices
+as alex devices --json
+check "devices --json: two, one of them this one" json "$OUT" \
+	'len(d["devices"]) == 2 and sorted(x["this"] for x in d["devices"]) == [False, True]'
+check "the laptop knows sam" until_has laptop '^Sam - ' partners
+check "sam learns alex's second device without pairing again" until_has sam '^Alex - 2 devices' partners
+
+# Every device of a person sees the same history.
+as sam checkin --mood 4 --desire 3 --capacity 4 --note "for both of alex's devices"
+check "alex's first device gets sam's check-in" until_has alex "for both of alex's devices" status
+check "so does the laptop" until_has laptop "for both of alex's devices" status
+as laptop checkin --mood 3 --desire 2 --capacity 3 --note "written on the laptop"
+check "sam gets the laptop's check-in, as alex's" until_has sam '^Alex - .*mood 3/5' status
+check "alex's first device shows it as its own" until_has alex '^Alex \(you\) - .*mood 3/5' status
+
+# Revoking the laptop.
+as alex revoke 0000000000000000
+check "revoke an unknown device: refused" test "$RC" -eq 1
+check "with a sentence" has "$ERR" '^attune: '
+as alex revoke
+check "revoke without a device: usage" has "$ERR" 'give one device id, as .attune devices. shows it'
+as alex revoke "$LAPTOP"
+check "alex revokes the laptop" has "$OUT" "^Revoked $LAPTOP: your partners stop encrypting to it now\\.$"
+as alex devices --json
+check "the laptop is marked revoked" json "$OUT" \
+	'[x["revoked"] for x in d["devices"] if x["id"] == "'"$LAPTOP"'"] == [True]'
+check "sam's view: alex has one device again" until_has sam '^Alex - 1 device' partners
+
+done_testing

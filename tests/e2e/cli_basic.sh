@@ -158,6 +158,47 @@ check "retract by an id prefix: taken back" has "$OUT" '^Taken back'
 run status --json
 check "after retracting, the earlier check-in is current again" json "$OUT" 'd["me"]["checkin"]["mood"] == 2'
 
+# On a terminal: the check-in asks, and status uses colour and Unicode.
+cat >"$T_DIR/onterm.py" <<'PY'
+import os, pty, sys, select
+# onterm.py ANSWERS... -- CMD...: runs CMD on a terminal, typing one answer per prompt.
+sep = sys.argv.index("--")
+answers, cmd = sys.argv[1:sep], sys.argv[sep + 1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(cmd[0], cmd)
+out = b""
+while True:
+    r, _, _ = select.select([fd], [], [], 10)
+    if not r:
+        break
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if answers and chunk.rstrip().endswith(b":"):
+        os.write(fd, answers.pop(0).encode() + b"\n")
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+OUT=$(LANG=C.UTF-8 LC_ALL=C.UTF-8 python3 "$T_DIR/onterm.py" 7 good 2 ok "tired, sick" cuddle \
+	"typed at a terminal" -- "$ATTUNE" checkin) && RC=0 || RC=$?
+check "checkin on a terminal asks, and re-asks after a bad answer" test "$RC" -eq 0
+check "the mood prompt names the words" has "$OUT" 'Mood \(1 awful, 2 low, 3 ok, 4 good, 5 great\):'
+check "a bad answer is explained" has "$OUT" 'say a number 1-5 or one of the words'
+run status --json
+check "the answers were sent" json "$OUT" \
+	'[d["me"]["checkin"][k] for k in ("mood", "desire", "capacity", "tags", "open_to", "note")] == [4, 2, 3, ["tired", "sick"], ["cuddle"], "typed at a terminal"]'
+OUT=$(LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm python3 "$T_DIR/onterm.py" -- "$ATTUNE" status)
+check "status on a terminal: Unicode separators" has "$OUT" $'Alex.* \xc2\xb7 .*just now.* \xc2\xb7 mood 4/5'
+check "status on a terminal: colour" has "$OUT" $'\033\\[1mAlex'
+OUT=$(NO_COLOR=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm python3 "$T_DIR/onterm.py" -- "$ATTUNE" status)
+check "NO_COLOR: no colour even on a terminal" test "$(printf '%s' "$OUT" | grep -c $'\033')" -eq 0
+
 run devices --json
 check "devices --json: this device" json "$OUT" 'd["devices"][0]["this"] is True and len(d["devices"][0]["id"]) == 16'
 run devices

@@ -725,6 +725,7 @@ main(int argc, char **argv)
 	lg->idle_ms = 1000;
 	if (parse_args(lg, argc, argv) < 0) {
 		usage(stderr);
+		free(lg);
 		return 2;
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

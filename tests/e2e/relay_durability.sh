@@ -39,12 +39,14 @@ restart() {
 	ADDR=$(sed -n 's/^address: //p' "$RELAY_LOG" | head -1)
 }
 
-total=0 lost_total=0 back_total=0 killed=0 live_total=0
+total=0 lost_total=0 back_total=0 killed=0 live_total=0 part_total=0
 for r in $(seq 1 "$ROUNDS"); do
 	# Even rounds: recipients connected too, taking deliveries and acknowledging them.
-	live=""
-	[ $((r % 2)) -eq 0 ] && live=--live
-	"$LOADGEN" --pairs "$PAIRS" --round "$r" --print $live "$ADDR" put \
+	# Every third round: puts of 8 envelopes each (all or none of a put is stored).
+	live="" batch=1 what=""
+	[ $((r % 2)) -eq 0 ] && live=--live what=" (live recipients)"
+	[ $((r % 3)) -eq 0 ] && batch=8 what="$what (8 per put)"
+	"$LOADGEN" --pairs "$PAIRS" --round "$r" --batch $batch --print $live "$ADDR" put \
 		>"$T_DIR/load.$r" 2>"$T_DIR/put.$r.err" &
 	lpid=$!
 	# A random moment 50..700 ms into the load.
@@ -66,19 +68,26 @@ for r in $(seq 1 "$ROUNDS"); do
 	lost=$(comm -23 <(sort -u "$T_DIR/acked.$r") <(sort -u "$T_DIR/got.$r") | wc -l)
 	# Anything from an earlier round was delivered and acknowledged then.
 	back=$(grep -cv "^s[0-9]*-$r-[0-9]*$" "$T_DIR/got.$r")
+	# A put of 8 is stored whole or not at all: delivered tags come in whole groups.
+	if [ "$batch" -gt 1 ]; then
+		part=$(sort -u "$T_DIR/got.$r" | awk -F- '{ n[$1 "-" int($3 / 8)]++ }
+			END { for (k in n) if (n[k] != 8) p++; print p + 0 }')
+		part_total=$((part_total + part))
+	fi
 	total=$((total + acked)); lost_total=$((lost_total + lost)); back_total=$((back_total + back))
 	[ "$lost" -eq 0 ] && [ "$back" -eq 0 ]
-	ok $? "round $r${live:+ (live recipients)}: all $acked acknowledged puts delivered after kill -9 ($lost lost, $back came back)"
+	ok $? "round $r$what: all $acked acknowledged envelopes delivered after kill -9 ($lost lost, $back came back)"
 	if [ "$lost" -ne 0 ]; then
 		comm -23 <(sort -u "$T_DIR/acked.$r") <(sort -u "$T_DIR/got.$r") | head -5 | sed 's/^/#   lost: /'
 	fi
 done
 check "relay killed with -9 at $killed random moments during the load" \
 	test "$killed" -ge "$ROUNDS"
-check "thousands of puts acknowledged across the kills ($total)" test "$total" -ge 1000
+check "thousands of envelopes acknowledged across the kills ($total)" test "$total" -ge 1000
 check "every acknowledged put delivered after each restart ($lost_total lost)" \
 	test "$lost_total" -eq 0
 check "no acknowledged delivery came back ($back_total)" test "$back_total" -eq 0
+check "batched puts stored whole or not at all ($part_total partial)" test "$part_total" -eq 0
 check "live recipients took deliveries during the load ($live_total)" test "$live_total" -gt 0
 out=$(rc d1 ping)
 check "relay still serves after the last restart" has "$out" '^pong$'

@@ -12,7 +12,7 @@
  *              away or --secs pass), at most --window unacknowledged; with
  *              --print, each acknowledged envelope's tag on stdout. --live:
  *              the recipients are connected too and acknowledge what they
- *              get ("d TAG" lines with --print).
+ *              get ("d TAG" lines with --print). --batch N: N envelopes a put.
  *   drain      recipients sync, print each delivered tag, ack everything;
  *              stop after --idle ms without a delivery.
  *   pairs      senders and recipients at once for --secs: acknowledged puts/s
@@ -23,7 +23,7 @@
  *   idle       --count connections finish the handshake (and ping), then
  *              "ready N" on stdout; held until stdin closes.
  *   register   senders and recipients register with --invite, then exit.
- *   fill       senders put --count envelopes each in batches of --batch to
+ *   fill       senders put --count envelopes each in batches of --batch (64) to
  *              recipients that stay offline.
  *
  * Every envelope is --size bytes: "TAG t=NANOSECONDS" padded with dots, the
@@ -308,7 +308,7 @@ sender_pump(struct lconn *c)
 	if (c->state != C_READY || !c->sender || !lg->started || lg->stop || !sending(lg))
 		return;
 	while (c->inflight < lg->window && (lg->count == 0 || c->sent < lg->count)) {
-		uint64_t items = lg->mode == M_FILL ? lg->batch : 1;
+		uint64_t items = lg->batch;
 
 		if (lg->count != 0 && c->sent + items > lg->count)
 			items = lg->count - c->sent;
@@ -454,7 +454,7 @@ on_reply(struct lconn *c, const struct msg *m)
 	}
 	if (msg_is_type(m, "ok")) {
 		uint64_t first = c->ring[id % RING];
-		uint64_t items = lg->mode == M_FILL ? lg->batch : 1, i;
+		uint64_t items = lg->batch, i;
 
 		if (lg->count != 0 && first + items > lg->count)
 			items = lg->count - first;
@@ -697,8 +697,10 @@ parse_args(struct lg *lg, int argc, char **argv)
 	if (k == sizeof modes / sizeof modes[0])
 		return -1;
 	lg->mode = (enum mode)k;
+	if (lg->batch == 0)
+		lg->batch = lg->mode == M_FILL ? 64 : 1;
 	if (lg->window == 0 || lg->window > RING / 2 || lg->size < 48 || lg->size > 60000 ||
-	    lg->batch == 0 || lg->batch > 1024 || lg->conc == 0 || lg->rate == 0)
+	    lg->batch > 1024 || lg->conc == 0 || lg->rate == 0)
 		return -1;
 	return 0;
 }
@@ -721,7 +723,6 @@ main(int argc, char **argv)
 	lg->size = 256;
 	lg->rate = 1000;
 	lg->conc = 64;
-	lg->batch = 64;
 	lg->idle_ms = 1000;
 	if (parse_args(lg, argc, argv) < 0) {
 		usage(stderr);

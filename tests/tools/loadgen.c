@@ -712,7 +712,7 @@ main(int argc, char **argv)
 	struct epoll_event evs[256];
 	struct rlimit rl;
 	size_t i, n_total, next_open = 0;
-	uint64_t t, deadline, next_timer = 0, hold_start = 0;
+	uint64_t t, deadline, next_timer = 0;
 	int n, k, rc = 0;
 
 	if (sodium_init() < 0 || (lg = calloc(1, sizeof *lg)) == NULL)
@@ -826,7 +826,6 @@ main(int argc, char **argv)
 				if (lg->mode == M_IDLE) {
 					printf("ready %" PRIu64 " lost=%" PRIu64 "\n", lg->ready, lg->dead);
 					fflush(stdout);
-					hold_start = t;
 				}
 				for (i = 0; i < n_total; i++) {
 					lg->conns[i]->next_send_ns = t + (uint64_t)i * 100000u;
@@ -914,7 +913,6 @@ out:
 		double el = (double)((lg->secs > 0 && lg->t_end != UINT64_MAX && t > lg->t_end ?
 		    lg->t_end : t) - lg->t_start) / 1e9;
 		double all = (double)(t - lg->t0) / 1e9;
-		(void)hold_start;
 		switch (lg->mode) {
 		case M_PAIRS:
 			printf("acked_per_s=%.0f delivered_per_s=%.0f secs=%.2f\n",

@@ -48,7 +48,8 @@ fail(char *why, size_t cap, const char *fmt, ...)
 static void
 local(time_t t, struct tm *tm)
 {
-	localtime_r(&t, tm);
+	if (localtime_r(&t, tm) == NULL)
+		memset(tm, 0, sizeof(*tm));
 }
 
 /* Midnight-relative day arithmetic on the wall clock, so DST changes keep 20:00 at 20:00. */
@@ -434,13 +435,28 @@ when_day(time_t t)
 	return days_from_civil(tm.tm_year + 1900L, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
 }
 
+/* Times a peer sent may be anything: only years 1970-9999 are shown as dates. */
+#define WHEN_SANE_MAX ((time_t)253402300799)
+
+static int
+insane(time_t t, time_t now, char *buf, size_t cap)
+{
+	if (t >= 0 && t <= WHEN_SANE_MAX && now >= 0 && now <= WHEN_SANE_MAX)
+		return 0;
+	snprintf(buf, cap, "at an odd time");
+	return 1;
+}
+
 void
 when_ago(char *buf, size_t cap, time_t t, time_t now)
 {
 	struct tm tm, tn;
 	long dd;
-	time_t diff = now - t;
+	time_t diff;
 
+	if (insane(t, now, buf, cap))
+		return;
+	diff = now - t;
 	if (diff < -300) {
 		when_at(buf, cap, t, now);
 		return;
@@ -477,8 +493,11 @@ when_at(char *buf, size_t cap, time_t t, time_t now)
 {
 	struct tm tm;
 	long dd;
-	time_t diff = t - now;
+	time_t diff;
 
+	if (insane(t, now, buf, cap))
+		return;
+	diff = t - now;
 	if (diff < 0) {
 		when_ago(buf, cap, t, now);
 		return;

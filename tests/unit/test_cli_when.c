@@ -1,6 +1,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,13 @@ test_display(void **state)
 	when_at(b, sizeof(b), mk(2026, 12, 24, 20, 0), now);
 	assert_string_equal(b, "2026-12-24 20:00");
 	assert_int_equal(when_day(mk(2026, 11, 26, 0, 0)) - when_day(mk(2026, 11, 25, 23, 59)), 1);
+	/* A peer's time may be anything: shown as odd, never a crash or a loop. */
+	when_ago(b, sizeof(b), (time_t)INT64_MIN, now);
+	assert_string_equal(b, "at an odd time");
+	when_at(b, sizeof(b), (time_t)0x800000006b06f0e8LL, now);
+	assert_string_equal(b, "at an odd time");
+	when_at(b, sizeof(b), (time_t)INT64_MAX, now);
+	assert_string_equal(b, "at an odd time");
 }
 
 int

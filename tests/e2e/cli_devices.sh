@@ -121,4 +121,11 @@ check "the laptop is marked revoked" json "$OUT" \
 	'[x["revoked"] for x in d["devices"] if x["id"] == "'"$LAPTOP"'"] == [True]'
 check "sam's view: alex has one device again" until_has sam '^Alex - 1 device' partners
 
+# Unpair with a farewell: sam's daemon removes alex too.
+as alex unpair Sam --tell --yes
+check "alex unpairs sam and tells her" has "$OUT" '^Unpaired from Sam\. They were told\.$'
+check "sam's device no longer lists alex" until_has sam '^No partner yet' partners
+as alex partners --json
+check "alex has no partner left" json "$OUT" 'd["partners"] == []'
+
 done_testing

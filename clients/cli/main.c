@@ -393,37 +393,65 @@ is_hex(const char *s)
 	return 1;
 }
 
-/* Looks for ids starting with prefix among the events of a log reply. */
+/*
+ * Looks for event ids starting with prefix anywhere in a reply (every "id"
+ * of 32 characters, in events, bids and their answers). -1 when two differ.
+ */
 static int
-match_prefix(const msgpack_object *root, const char *prefix, char out[33], int *found)
+match_prefix(const msgpack_object *o, const char *prefix, char out[33], int *found)
 {
-	const msgpack_object *evs;
-	size_t n, i, plen = strlen(prefix);
+	size_t plen = strlen(prefix);
+	uint32_t i;
 
-	if (attune_get_array(root, "events", &evs, &n) != 0)
+	if (o->type == MSGPACK_OBJECT_ARRAY) {
+		for (i = 0; i < o->via.array.size; i++)
+			if (match_prefix(&o->via.array.ptr[i], prefix, out, found) < 0)
+				return -1;
 		return 0;
-	for (i = 0; i < n; i++) {
-		char id[40];
-
-		if (attune_get_strz(&evs[i], "id", id, sizeof(id)) != 0 || strlen(id) != 32)
-			continue;
-		if (strncasecmp(id, prefix, plen) != 0)
-			continue;
-		if (*found && strcmp(out, id) == 0)
-			continue;
-		if (*found)
-			return -1;
-		memcpy(out, id, 33);
-		*found = 1;
 	}
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return 0;
+	for (i = 0; i < o->via.map.size; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key, *v = &o->via.map.ptr[i].val;
+
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == 2 &&
+		    memcmp(k->via.str.ptr, "id", 2) == 0 && v->type == MSGPACK_OBJECT_STR &&
+		    v->via.str.size == 32 && strncasecmp(v->via.str.ptr, prefix, plen) == 0) {
+			if (*found && memcmp(out, v->via.str.ptr, 32) != 0)
+				return -1;
+			memcpy(out, v->via.str.ptr, 32);
+			out[32] = '\0';
+			*found = 1;
+		} else if (match_prefix(v, prefix, out, found) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Asks attuned for type (status, then log) and looks for the prefix in it. */
+static int
+resolve_in(struct cli *c, const char *type, const char *prefix, char out[33], int *found)
+{
+	struct attune_req req;
+	struct attune_reply *rep;
+	int rc;
+
+	attune_req_begin(c->conn, &req, type, 0);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	rc = match_prefix(attune_reply_root(rep), prefix, out, found);
+	attune_reply_free(rep);
+	if (rc < 0)
+		return cli_usage_err(c, "'%s' matches more than one event: give more of the id", prefix);
 	return 0;
 }
 
 int
 cli_resolve_id(struct cli *c, const char *typed, char out[33])
 {
-	struct attune_req req;
-	struct attune_reply *rep;
 	int rc, found = 0;
 
 	if (!is_hex(typed) || strlen(typed) > 32)
@@ -439,15 +467,11 @@ cli_resolve_id(struct cli *c, const char *typed, char out[33])
 		    typed);
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
-	attune_req_begin(c->conn, &req, "log", 0);
-	rc = cli_call(c, &req, &rep, 0);
-	attune_req_free(&req);
-	if (rc != 0)
+	/* Open bids are in the status; older events only in the history. */
+	if ((rc = resolve_in(c, "status", typed, out, &found)) != 0)
 		return rc;
-	rc = match_prefix(attune_reply_root(rep), typed, out, &found);
-	attune_reply_free(rep);
-	if (rc < 0)
-		return cli_usage_err(c, "'%s' matches more than one event: give more of the id", typed);
+	if (!found && (rc = resolve_in(c, "log", typed, out, &found)) != 0)
+		return rc;
 	if (!found)
 		return cli_err(CLI_EXIT_FAIL, "no bid or event starts with '%s': `attune status` shows "
 		    "open bids, `attune log` the rest", typed);

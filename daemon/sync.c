@@ -51,6 +51,7 @@ struct sync {
 	int registered;
 	int registering;
 	int put_inflight;
+	int put_single;            /* after a refused batch: this many puts of one item, to find the bad one */
 	int prekeys_busy;
 	int otk_dirty;
 	int sessions_retry;
@@ -516,12 +517,27 @@ on_put_reply(void *arg, const struct msg *reply)
 		return;
 	}
 	if (!msg_is_type(reply, "ok")) {
-		fprintf(stderr, "attuned: the relay did not take our envelopes (%.*s); will retry\n",
-		        reply_code_len(reply), reply_code(reply));
+		char code[32];
+
+		if (msg_get_strz(msg_root(reply), "code", code, sizeof code) < 0)
+			snprintf(code, sizeof code, "error");
+		if (p->n == 1 && strcmp(code, "unknown-device") == 0) {
+			/* The recipient is not (or no longer) at this relay: nothing can deliver it. */
+			fprintf(stderr, "attuned: dropped an envelope for a device the relay does not know\n");
+			store_outbox_remove(s->d->store, p->seq[0]);
+			free(p);
+			sync_flush_soon(s);
+			return;
+		}
+		fprintf(stderr, "attuned: the relay did not take our envelopes (%s); will retry\n", code);
+		if (p->n > 1 && strcmp(code, "rate-limited") != 0 && strcmp(code, "storage") != 0)
+			s->put_single = SYNC_PUT_ITEMS;
 		free(p);
 		sync_retry_later(s);
 		return;
 	}
+	if (p->n == 1 && s->put_single > 0)
+		s->put_single--;
 	r = store_begin(s->d->store);
 	for (i = 0; r >= 0 && i < p->n; i++) {
 		r = store_outbox_remove(s->d->store, p->seq[i]);
@@ -586,7 +602,8 @@ sync_flush(struct sync *s)
 			}
 			continue;
 		}
-		if (p->n == SYNC_PUT_ITEMS || bytes + it->len > SYNC_PUT_BYTES)
+		if (p->n == SYNC_PUT_ITEMS || bytes + it->len > SYNC_PUT_BYTES ||
+		    (s->put_single > 0 && p->n == 1))
 			break;
 		p->seq[p->n++] = it->seq;
 		bytes += it->len;

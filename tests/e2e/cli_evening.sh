@@ -154,6 +154,9 @@ check "alex sees sam's check-in as a sentence" until_has alex \
 	'^Sam - (just now|[0-9]+ min ago) - mood 2/5 - desire 1/5 - capacity low - tired, stressed - open to: cuddle, talk$' status
 check "and sam's note below it" has "$OUT" '^  "deadline day, would love to just hold you tonight"$'
 check "sam sees alex's desire" until_has sam '^Alex - .* desire 4/5' status
+OUT=$(ATTUNE_HOME="$T_DIR/alex" "$BUILD/tools/client_example" 2>&1)
+check "the client library's example reads the same status" has "$OUT" '^Sam: mood 2/5$'
+check "and names partners without a check-in" has "$OUT" '^Jo: no check-in$'
 check "jo sees alex's check-in" until_has jo '^Alex - .*mood 4/5' status
 check "but not alex's desire" lacks "$OUT" 'desire'
 as jo status --json

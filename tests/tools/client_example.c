@@ -5,6 +5,8 @@
  *
  *   cc client_example.c $(pkg-config --cflags --libs attune-client) -o client_example
  *   ./client_example [--watch]
+ *
+ * (Outside this source tree the include below is <attune-client.h>.)
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -98,7 +98,7 @@ relayconn_new(uv_loop_t *loop, const struct relayconn_ops *ops, void *arg)
 	rc->arg = arg;
 	rc->base_ms = 250;
 	rc->max_ms = 30000;
-	rc->keepalive_ms = 25000;
+	rc->keepalive_ms = 60000;
 	rc->next_id = 1;
 	uv_timer_init(loop, &rc->timer);
 	rc->timer.data = rc;

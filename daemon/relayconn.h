@@ -61,7 +61,7 @@ void relayconn_cancel(struct relayconn *, void *arg);
 uint64_t relayconn_connects(const struct relayconn *);
 /* Backoff limits in milliseconds (tests use small ones); defaults 250 and 30000. */
 void relayconn_set_backoff(struct relayconn *, uint64_t base_ms, uint64_t max_ms);
-/* Keepalive ping interval in milliseconds; default 25000. */
+/* Keepalive ping interval in milliseconds; default 60000 (the relay idles out after 600 s). */
 void relayconn_set_keepalive(struct relayconn *, uint64_t ms);
 
 #endif

@@ -3,7 +3,7 @@
  * sections 4 and 5), over libuv TCP. It connects, runs the handshake, reads
  * the relay's hello, then carries requests and replies (matched by id) and
  * hands pushes (id 0) to its owner. When the connection drops it reconnects
- * with exponential backoff and full jitter, capped; a keepalive ping finds a
+ * with exponential backoff and jitter, capped; a keepalive ping finds a
  * dead path. It knows nothing of invites, prekeys or mailboxes: the sync layer
  * (daemon/sync.c) drives those through relayconn_request.
  */

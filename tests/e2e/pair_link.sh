@@ -8,8 +8,8 @@
 relay_start
 for d in alex alex2 sam sam2 cam dee; do daemon_start $d || break; done
 ok $? "relay and six daemons start"
-init alex Alex invite && init sam Sam && init cam Cam && init dee Dee
-ok $? "init Alex, Sam, Cam, Dee"
+init alex Alex invite && init sam Sam && init cam Cam && api dee init name=Dee >/dev/null
+ok $? "init Alex, Sam, Cam, and Dee without any relay"
 check "Alex connects" wait_until 10 connected alex
 pair alex sam
 ok $? "Alex and Sam pair"
@@ -93,9 +93,14 @@ sleep 1.5
 ok $? "nothing from Cam is accepted any more"
 
 # Unpair with tell: Dee leaves Alex and says so.
-pair alex dee
-ok $? "Alex pairs with Dee"
-check "Dee connects" wait_until 10 connected dee
+pair_start pair alex
+api dee -n 1 pair code="$LINK" | tail -n 1 | grep -q '"t":"paired"'
+ok $? "Dee, who has no relay yet, pairs with the link (relay address + code)"
+pair_wait pair-alex.out | grep -q '"t":"paired"'
+ok $? "Alex's side says paired"
+check "Dee takes the relay and the invite from the pairing and connects" wait_until 10 connected dee
+api dee status | grep -q "\"relay\":\"$ADDR\""
+ok $? "Dee's status shows the relay"
 checkin dee "dee was here" >/dev/null
 check "Alex gets Dee's check-in" wait_until 10 has_note alex "dee was here"
 api dee unpair name=Alex tell=true | grep -q '"t":"ok"'

@@ -37,6 +37,15 @@
 #define SYNC_OTK_BATCH 40
 #define SYNC_FETCH_MAX 16
 #define SYNC_RETRY_MS 3000
+/*
+ * Envelopes from a device we do not know yet are held back (not acked) for a
+ * while: a partner's newly linked device may write before the device list
+ * that introduces it has reached us. When a list or partner message adds
+ * devices we ask the relay to deliver again from the oldest unacked one;
+ * what is still unknown after SYNC_HELD_MS is acknowledged and dropped.
+ */
+#define SYNC_HELD_MAX 8
+#define SYNC_HELD_MS 30000
 
 struct sync_fetch {
 	struct sync *s;
@@ -48,6 +57,10 @@ struct sync {
 	struct daemon *d;
 	struct relayconn *rc;
 	uv_timer_t timer;          /* flush soon / retry */
+	uv_timer_t held_timer;
+	int closed_handles;
+	uint64_t held[SYNC_HELD_MAX];
+	size_t nheld;
 	int registered;
 	int registering;
 	int put_inflight;
@@ -62,6 +75,7 @@ struct sync {
 };
 
 static void sync_flush(struct sync *s);
+static void sync_on_held_timer(uv_timer_t *t);
 
 /* ---- small helpers ---- */
 
@@ -392,6 +406,8 @@ rc_down(void *arg, int err)
 	struct sync *s = arg;
 
 	(void)err;
+	s->nheld = 0;   /* delivered again after the next sync */
+	uv_timer_stop(&s->held_timer);
 	s->registered = 0;
 	s->registering = 0;
 	s->put_inflight = 0;
@@ -958,6 +974,20 @@ sync_ack(struct sync *s, uint64_t seq)
 }
 
 static void
+sync_on_held_timer(uv_timer_t *t)
+{
+	struct sync *s = t->data;
+	size_t i;
+
+	if (s->nheld > 0)
+		fprintf(stderr, "attuned: dropped %zu envelope(s) from devices nobody introduced\n",
+		        s->nheld);
+	for (i = 0; i < s->nheld; i++)
+		sync_ack(s, s->held[i]);
+	s->nheld = 0;
+}
+
+static void
 sync_undecryptable(struct sync *s, const uint8_t from[32], int err)
 {
 	char dev[KEYS_DEVICE_ID_LEN + 1];
@@ -967,6 +997,41 @@ sync_undecryptable(struct sync *s, const uint8_t from[32], int err)
 	fprintf(stderr, "attuned: dropped an envelope from device %s that cannot be opened (%s)\n",
 	        dev, att_errcode(err));
 	sync_kv_uint(s, "undecryptable", s->undecryptable);
+}
+
+/* Holds an envelope from an unknown device; 0 when there is no room (then it is dropped). */
+static int
+sync_hold(struct sync *s, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < s->nheld; i++)
+		if (s->held[i] == seq)
+			return 1;
+	if (s->nheld == SYNC_HELD_MAX)
+		return 0;
+	s->held[s->nheld++] = seq;
+	if (!uv_is_active((uv_handle_t *)&s->held_timer))
+		uv_timer_start(&s->held_timer, sync_on_held_timer, SYNC_HELD_MS, 0);
+	fprintf(stderr, "attuned: holding an envelope from a device not known yet\n");
+	return 1;
+}
+
+static void
+sync_redeliver_held(struct sync *s)
+{
+	struct msg_out o;
+	uint64_t id;
+
+	if (s->nheld == 0)
+		return;
+	s->nheld = 0;
+	uv_timer_stop(&s->held_timer);
+	msg_out_init(&o);
+	id = relayconn_next_id(s->rc);
+	msg_out_begin(&o, "sync", id, 0);
+	relayconn_request(s->rc, &o, id, ignore_reply, s);
+	msg_out_free(&o);
 }
 
 static void
@@ -993,6 +1058,8 @@ sync_deliver(struct sync *s, const struct msg *m)
 	if (d->store == NULL)
 		return;
 	r = store_device_get(d->store, from, &dev);
+	if (r == ATT_ENOTFOUND && sync_hold(s, seq))
+		return;
 	if (r < 0 || dev.revoked) {
 		char id[KEYS_DEVICE_ID_LEN + 1];
 
@@ -1052,8 +1119,10 @@ sync_deliver(struct sync *s, const struct msg *m)
 	}
 	if (res->have_event)
 		api_event_arrived(d, &res->ev);
-	if (res->sessions_for)
+	if (res->sessions_for) {
 		sync_sessions_start(s, res->person);
+		sync_redeliver_held(s);
+	}
 out:
 	if (sess != NULL)
 		session_free(sess);
@@ -1191,6 +1260,8 @@ ops_stop(struct sync *s)
 	pairing_cancel_all(s);
 	relayconn_stop(s->rc);
 	uv_timer_stop(&s->timer);
+	uv_timer_stop(&s->held_timer);
+	s->nheld = 0;
 	s->started = 0;
 }
 
@@ -1226,6 +1297,8 @@ sync_new(struct daemon *d)
 		relayconn_set_keepalive(s->rc, strtoull(e, NULL, 10));
 	uv_timer_init(d->loop, &s->timer);
 	s->timer.data = s;
+	uv_timer_init(d->loop, &s->held_timer);
+	s->held_timer.data = s;
 	d->sync = s;
 	d->sync_ops = &sync_ops_table;
 	return 0;
@@ -1268,7 +1341,10 @@ sync_restart(struct sync *s)
 static void
 sync_on_close(uv_handle_t *h)
 {
-	free(h->data);
+	struct sync *s = h->data;
+
+	if (++s->closed_handles == 2)
+		free(s);
 }
 
 void
@@ -1284,6 +1360,7 @@ sync_free(struct sync *s)
 		s->d->sync_ops = NULL;
 	}
 	uv_close((uv_handle_t *)&s->timer, sync_on_close);
+	uv_close((uv_handle_t *)&s->held_timer, sync_on_close);
 }
 
 struct pairing **

@@ -62,6 +62,7 @@ struct pairing {
 	uint64_t deadline;
 	int ever_up;
 	int downs;                 /* failed connects before the first handshake */
+	int got_msg;               /* the peer has said something on the nameplate */
 	int sent_final;            /* our last PAKE message is out: finish when the relay says ok */
 };
 
@@ -424,6 +425,7 @@ pairing_on_msg(struct pairing *p, const uint8_t *data, size_t len)
 	}
 	if ((p->st != PS_PAKE && p->st != PS_CLAIM) || p->pake == NULL)
 		return;
+	p->got_msg = 1;
 	r = pake_recv(p->pake, data, len, out, sizeof out);
 	if (r < 0) {
 		fprintf(stderr, "attuned: pairing failed (%s)\n", att_errcode(r));
@@ -463,7 +465,10 @@ prc_push(void *arg, const struct msg *m)
 		pairing_on_msg(p, data, len);
 	} else if (msg_is_type(m, "np_closed")) {
 		fprintf(stderr, "attuned: pairing: the relay closed the pairing channel\n");
-		if (p->st == PS_CLAIM || (p->st == PS_PAKE && !p->initiator))
+		if (p->initiator && !p->got_msg)
+			pairing_end(p, "code-expired", "the code expired, or whoever claimed it left "
+			            "without a word: start again");
+		else if (p->st == PS_CLAIM || (p->st == PS_PAKE && !p->initiator))
 			pairing_end(p, "pairing-failed", "the codes did not match, or the other side gave up: "
 			            "check the code and start again with a new one");
 		else

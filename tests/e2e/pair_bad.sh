@@ -55,8 +55,8 @@ out=$(api sam pair code="$CODE")
 echo "$out" | grep -q '"code":"code-used"'
 ok $? "a second claim on the same nameplate gets code-used"
 wait "$INTRUDER" 2>/dev/null
-pair_wait pair-alex.out | grep -q '"code":"pairing-failed"'
-ok $? "the inviter fails when the intruder leaves without finishing"
+pair_wait pair-alex.out | grep -q '"code":"code-expired"'
+ok $? "the inviter fails (code-expired) when the intruder leaves without a word"
 no_partners alex && no_partners sam
 ok $? "still no partner anywhere"
 

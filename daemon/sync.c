@@ -36,6 +36,8 @@
 #define SYNC_OTK_LOW 10
 #define SYNC_OTK_BATCH 40
 #define SYNC_FETCH_MAX 16
+/* The signed prekey is replaced weekly; the previous one is kept for a week of stragglers. */
+#define SYNC_SPK_ROTATE (7 * 86400)
 #define SYNC_RETRY_MS 3000
 /*
  * Envelopes from a device we do not know yet are held back (not acked) for a
@@ -67,6 +69,7 @@ struct sync {
 	int put_single;            /* after a refused batch: this many puts of one item, to find the bad one */
 	int prekeys_busy;
 	int otk_dirty;
+	uint64_t prekeys_checked;  /* when prekey_count was last asked (s) */
 	int sessions_retry;
 	int started;
 	uint64_t undecryptable;
@@ -241,6 +244,15 @@ sync_register(struct sync *s)
 	sodium_memzero(invite, sizeof invite);
 }
 
+/* 1 when the signed prekey is older than SYNC_SPK_ROTATE (or its age is unknown). */
+static int
+sync_spk_due(struct sync *s)
+{
+	uint64_t ts = sync_kv_get_uint(s, "spk_ts", 0);
+
+	return ts == 0 || now_s() >= ts + SYNC_SPK_ROTATE;
+}
+
 /* Makes count fresh one-time prekeys (and the signed prekey if none) and publishes them. */
 static void
 on_prekeys_reply(void *arg, const struct msg *reply)
@@ -274,18 +286,27 @@ sync_publish_prekeys(struct sync *s, size_t count)
 	if (r < 0)
 		goto out;
 	spk_id = (uint32_t)sync_kv_get_uint(s, "spk", 0);
-	if (spk_id != 0 && store_prekey_get(d->store, spk_id, &blob, &blen) == 0 &&
-	    blen == sizeof sk) {
+	if (spk_id != 0 && !sync_spk_due(s) &&
+	    store_prekey_get(d->store, spk_id, &blob, &blen) == 0 && blen == sizeof sk) {
 		memcpy(spk_rec, blob + 32, X3DH_SPK_LEN);
 	} else {
+		uint32_t prev = (uint32_t)sync_kv_get_uint(s, "spk_prev", 0);
+
+		/* Forget the one before the current; the current stays as "previous". */
+		if (prev != 0 && prev != spk_id)
+			store_prekey_remove(d->store, prev);
+		if (spk_id != 0)
+			sync_kv_uint(s, "spk_prev", spk_id);
 		spk_id = PEERS_SPK_BIT | (uint32_t)(randombytes_uniform(0x7ffffffe) + 1);
 		r = x3dh_spk_make(spk_rec, sk, spk_id, now_s(), keys_sign_sk(d->keys));
 		if (r >= 0) {
 			memcpy(sk + 32, spk_rec, X3DH_SPK_LEN);
 			r = store_prekey_put(d->store, spk_id, sk, sizeof sk);
 		}
-		if (r >= 0)
+		if (r >= 0) {
 			sync_kv_uint(s, "spk", spk_id);
+			sync_kv_uint(s, "spk_ts", now_s());
+		}
 	}
 	if (blob != NULL)
 		store_blob_free(blob, blen);
@@ -340,8 +361,8 @@ on_prekey_count(void *arg, const struct msg *reply)
 	if (!msg_is_type(reply, "prekey_count") ||
 	    msg_get_uint(msg_root(reply), "n", 1u << 20, &n) < 0)
 		n = 0;
-	if (n < SYNC_OTK_LOW || sync_kv_get_uint(s, "spk", 0) == 0) {
-		int r = sync_publish_prekeys(s, SYNC_OTK_BATCH - (size_t)n);
+	if (n < SYNC_OTK_LOW || sync_kv_get_uint(s, "spk", 0) == 0 || sync_spk_due(s)) {
+		int r = sync_publish_prekeys(s, n < SYNC_OTK_BATCH ? SYNC_OTK_BATCH - (size_t)n : 0);
 
 		if (r < 0)
 			fprintf(stderr, "attuned: cannot publish prekeys: %s\n", att_strerror(r));
@@ -357,6 +378,7 @@ sync_check_prekeys(struct sync *s)
 	if (s->prekeys_busy || !sync_registered(s))
 		return;
 	s->otk_dirty = 0;
+	s->prekeys_checked = now_s();
 	msg_out_init(&o);
 	id = relayconn_next_id(s->rc);
 	msg_out_begin(&o, "prekey_count", id, 0);
@@ -583,7 +605,7 @@ sync_flush(struct sync *s)
 
 	if (d->store == NULL || !sync_registered(s) || s->put_inflight)
 		return;
-	if (s->otk_dirty)
+	if (s->otk_dirty || now_s() > s->prekeys_checked + 86400)
 		sync_check_prekeys(s);
 	if (store_outbox_list(d->store, 64, &items, &n) < 0 || n == 0) {
 		store_outbox_free(items, n);

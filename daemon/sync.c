@@ -620,7 +620,19 @@ sync_flush(struct sync *s)
 	msg_out_init(&o);
 	for (i = 0; i < n; i++) {
 		struct store_outbox_item *it = &items[i];
+		struct store_device dev;
 
+		/*
+		 * A device revoked since this was queued gets nothing more. One that is
+		 * gone altogether (unpaired) still gets what was sealed for it before
+		 * (a farewell); a plaintext still waiting for its session is dropped.
+		 */
+		r = store_device_get(d->store, it->to, &dev);
+		if ((r == 0 && dev.revoked) ||
+		    (r == ATT_ENOTFOUND && it->len > 0 && it->env[0] == PEERS_PENDING)) {
+			store_outbox_remove(d->store, it->seq);
+			continue;
+		}
 		if (it->len > 0 && it->env[0] == PEERS_PENDING) {
 			r = peers_ready(d, it->to);
 			if (r == 1) {
@@ -634,8 +646,8 @@ sync_flush(struct sync *s)
 			} else if (r == 0) {
 				sync_fetch_bundle(s, it->to);
 				waiting = 1;
-			} else {
-				/* The device is gone (unpaired, revoked): nothing can carry this. */
+			} else if (r == ATT_EAUTH || r == ATT_ECORRUPT) {
+				/* Its record or session no longer checks out: nothing can carry this. */
 				store_outbox_remove(d->store, it->seq);
 			}
 			continue;

@@ -118,7 +118,7 @@ commit_new(uv_loop_t *loop, struct relaydb *writer)
 	c->pending_tail = &c->pending;
 	uv_check_init(loop, &c->check);
 	c->check.data = c;
-	uv_unref((uv_handle_t *)&c->check);
+	/* Active (and keeping the loop alive) only while ops wait to be submitted. */
 	return c;
 }
 

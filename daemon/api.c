@@ -1079,26 +1079,67 @@ h_status(struct call *k)
 	return 0;
 }
 
+/*
+ * Writes "events" (from offset on, as many as fit in one frame), "more" and
+ * "next" (the offset to ask for next). A reply is one frame of at most
+ * FRAME_MAX bytes, so long histories come in pages.
+ */
+static void
+pack_event_page(struct call *k, const struct view *v, uint64_t offset)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	size_t budget, i, n = 0, last = 0;
+
+	budget = FRAME_MAX - 64 > msg_out_len(k->out) ? FRAME_MAX - 64 - msg_out_len(k->out) : 0;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	for (i = (size_t)(offset < v->n ? offset : v->n); i < v->n; i++) {
+		pack_event(k, &pk, v, &v->ev[i]);
+		if (sb.size > budget)
+			break;
+		last = sb.size;
+		n++;
+	}
+	msg_out_key(k->out, "events");
+	msgpack_pack_array(&k->out->pk, n);
+	if (last > 0)
+		k->out->pk.callback(k->out->pk.data, sb.data, last);
+	sodium_memzero(sb.data, sb.alloc);
+	msgpack_sbuffer_destroy(&sb);
+	msg_out_bool(k->out, "more", offset + n < v->n);
+	msg_out_uint(k->out, "next", offset + n);
+}
+
+static int
+get_offset(struct call *k, uint64_t *offset)
+{
+	int r = msg_get_uint(k->m, "offset", UINT32_MAX, offset);
+
+	if (r == ATT_EMISSING) {
+		*offset = 0;
+		return 0;
+	}
+	return r != 0 ? fail_field(k, r, "offset") : 0;
+}
+
 static int
 h_log(struct call *k)
 {
-	struct view v = { 0 }, all = { 0 };
-	uint64_t since = 0;
-	size_t i;
+	struct view v = { 0 };
+	uint64_t since = 0, offset;
 	int r = msg_get_uint(k->m, "since", UINT64_C(1) << 40, &since);
 
 	if (r != 0 && r != ATT_EMISSING)
 		return fail_field(k, r, "since");
+	if (get_offset(k, &offset) != 0)
+		return -1;
 	if (store_event_each(k->d->store, since, view_add, &v) != 0) {
 		view_free(&v);
 		return fail(k, "io-error", "cannot read the history");
 	}
-	(void)all;
-	msg_out_begin(k->out, "log", k->id, 1);
-	msg_out_key(k->out, "events");
-	msgpack_pack_array(&k->out->pk, v.n);
-	for (i = 0; i < v.n; i++)
-		pack_event(k, &k->out->pk, &v, &v.ev[i]);
+	msg_out_begin(k->out, "log", k->id, 3);
+	pack_event_page(k, &v, offset);
 	view_free(&v);
 	return 0;
 }
@@ -1319,8 +1360,11 @@ h_export(struct call *k)
 	struct store_device *ds = NULL;
 	msgpack_packer *pk = &k->out->pk;
 	char dev[KEYS_DEVICE_ID_LEN + 1], hex[65];
-	size_t np = 0, nd = 0, i;
+	size_t np = 0, nd = 0;
+	uint64_t offset;
 
+	if (get_offset(k, &offset) != 0)
+		return -1;
 	if (store_event_each(d->store, 0, view_add, &v) != 0 ||
 	    store_partner_list(d->store, &ps, &np) != 0 ||
 	    store_device_list(d->store, keys_person_pk(d->keys), &ds, &nd) != 0) {
@@ -1330,7 +1374,7 @@ h_export(struct call *k)
 	}
 	keys_device_id(d->keys, dev);
 	sodium_bin2hex(hex, sizeof(hex), keys_person_pk(d->keys), 32);
-	msg_out_begin(k->out, "export", k->id, 4);
+	msg_out_begin(k->out, "export", k->id, 6);
 	msg_out_key(k->out, "me");
 	msgpack_pack_map(pk, 3);
 	pk_str(pk, "name"); pk_str(pk, d->name);
@@ -1340,10 +1384,7 @@ h_export(struct call *k)
 	pack_partners(k, pk, ps, np);
 	msg_out_key(k->out, "devices");
 	pack_devices(k, pk, ds, nd);
-	msg_out_key(k->out, "events");
-	msgpack_pack_array(pk, v.n);
-	for (i = 0; i < v.n; i++)
-		pack_event(k, pk, &v, &v.ev[i]);
+	pack_event_page(k, &v, offset);
 	view_free(&v);
 	free(ps);
 	free(ds);

@@ -1500,6 +1500,11 @@ api_dispatch(struct conn *c, const uint8_t *frame, size_t len)
 	k.out = &out;
 	api_cmds[i].run(&k);
 send:
+	if (msg_out_len(&out) > FRAME_MAX || msg_out_failed(&out)) {
+		/* Never leave a client waiting: say why instead. */
+		msg_out_reset(&out);
+		msg_out_error_code(&out, id, "too-big", "the reply would not fit in one frame");
+	}
 	if (msg_out_len(&out) > 0)
 		conn_send_out(c, &out);
 	msg_out_free(&out);

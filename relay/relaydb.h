@@ -6,7 +6,7 @@
  * (every write) and one for the loop thread (reads only).
  *
  * Functions return 0 (or a count) or a negative code: ATT_E* for bad
- * arguments and STORE_E* below for outcomes a client is told about.
+ * arguments and RELAYDB_E* below for outcomes a client is told about.
  */
 #ifndef RELAY_RELAYDB_H
 #define RELAY_RELAYDB_H

@@ -150,6 +150,20 @@ kill "$DPID"; wait "$DPID" 2>/dev/null
 check "sd_notify STOPPING=1 on SIGTERM" wait_for_line "$T_DIR/notify.out" '^STOPPING=1'
 wait "$NPID" 2>/dev/null
 
+# Socket activation: systemd holds the socket and hands it over.
+if command -v systemd-socket-activate >/dev/null; then
+	bg_start "$T_DIR/activate.log" systemd-socket-activate -E ATTUNE_HOME -l "$SOCK" "$BUILD/attuned"
+	APID=$BG_PID
+	wait_for_line "$T_DIR/activate.log" "Listening on" 5
+	out=$(api status)
+	check "socket activation: the first client is answered" has "$out" .me.name Alex
+	check "socket activation: attuned took the socket" grep -q "listening on" "$T_DIR/activate.log"
+	kill "$APID"; wait "$APID" 2>/dev/null
+	rm -f "$SOCK"
+else
+	skip "socket activation" "needs systemd-socket-activate"
+fi
+
 # A bad config line stops the start with file, line and reason.
 printf '[notifications]\nmode = loud\n' >"$ATTUNE_HOME/attuned.conf"
 "$BUILD/attuned" >"$T_DIR/badconf.log" 2>&1

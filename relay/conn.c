@@ -195,24 +195,28 @@ conn_flush_all(struct server *srv)
 {
 	struct conn *c, *next;
 
-	c = srv->flush;
-	srv->flush = NULL;
-	for (; c != NULL; c = next) {
-		next = c->flush_next;
-		c->flush_next = NULL;
-		c->flush_queued = 0;
-		if (c->state == CONN_READY && c->olen > 0)
-			raw_send(c, c->obuf, c->olen);
-		if (c->state == CONN_READY) {
-			c->olen = 0;
-			/* Keep a small buffer for a busy peer; an idle one holds none. */
-			if (c->ocap > 16384 || c->n_inflight == 0) {
-				free(c->obuf);
-				c->obuf = NULL;
-				c->ocap = 0;
+	/* A pump below may queue more frames: go round until the kernel stops taking them. */
+	while ((c = srv->flush) != NULL) {
+		srv->flush = NULL;
+		for (; c != NULL; c = next) {
+			next = c->flush_next;
+			c->flush_next = NULL;
+			c->flush_queued = 0;
+			if (c->state == CONN_READY && c->olen > 0)
+				raw_send(c, c->obuf, c->olen);
+			if (c->state == CONN_READY) {
+				c->olen = 0;
+				/* Keep a small buffer for a busy peer; an idle one holds none. */
+				if (c->ocap > 16384 || c->n_inflight == 0) {
+					free(c->obuf);
+					c->obuf = NULL;
+					c->ocap = 0;
+				}
+				if (c->more && c->out_bytes <= srv->cfg.out_buffer / 2)
+					conn_pump(c);
 			}
+			conn_unref(c);
 		}
-		conn_unref(c);
 	}
 }
 
@@ -237,6 +241,11 @@ pump_one(void *arg, uint64_t seq, const uint8_t from[32], uint64_t ts, const uin
 	if (c->inflight == NULL &&
 	    (c->inflight = malloc(c->srv->cfg.deliver_window * sizeof *c->inflight)) == NULL)
 		return 1;
+	/* Big envelopes: stop at half the out buffer; the rest follows as it drains. */
+	if (c->out_bytes + c->olen + len > c->srv->cfg.out_buffer / 2 && c->n_inflight > 0) {
+		c->more = 1;
+		return 1;
+	}
 
 	msg_out_init(&m);
 	msg_out_begin(&m, "deliver", 0, 4);
@@ -270,10 +279,12 @@ conn_pump(struct conn *c)
 		return;
 	}
 	room = srv->cfg.deliver_window - c->n_inflight;
+	c->more = 0;
 	n = relaydb_fetch(srv->reader, c->dev, c->last_sent, room, pump_one, c);
 	if (c->state != CONN_READY)
 		return;
-	c->more = n > 0 && (size_t)n == room;
+	if (n > 0 && (size_t)n == room)
+		c->more = 1;
 	if (c->n_inflight == 0) {
 		free(c->inflight);
 		c->inflight = NULL;

@@ -113,6 +113,11 @@ mailbox_envelopes = 10000000'
 TOK=$(invite --uses 2)
 rc a "register $TOK" >/dev/null
 rc b "register $TOK" >/dev/null
+# Big envelopes: a full deliver window of them is more than the out buffer holds.
+out=$(rc a "putn $B 200 60000")
+check "200 puts of 60000-byte envelopes" has "$out" '^putn ok=200$'
+out=$("$RELAYC" --timeout 20 --key "$T_DIR/b.key" "$ADDR" sync "recvack 200 20")
+check "all delivered to a reader that keeps up (no slow-reader drop)" has "$out" '^recvack got=200$'
 "$RELAYC" --timeout 10 --key "$T_DIR/a.key" "$ADDR" "putn $B 1000000 256" >"$T_DIR/putn.out" 2>&1 &
 PUTTER=$!
 sleep 1

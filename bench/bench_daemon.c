@@ -35,6 +35,8 @@ struct proc {
 };
 
 static char build[512], tmp[600];
+static pid_t children[8];
+static int nchildren;
 
 static double
 now_s(void)
@@ -45,10 +47,21 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Stops whatever was started, removes the folder, exits. */
 static void
 die(const char *what)
 {
+	char cmd[700];
+	int i;
+
 	fprintf(stderr, "bench_daemon: %s\n", what);
+	for (i = 0; i < nchildren; i++)
+		kill(children[i], SIGTERM);
+	for (i = 0; i < nchildren; i++)
+		waitpid(children[i], NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (tmp[0] != '\0' && system(cmd) != 0)
+		fprintf(stderr, "bench_daemon: could not remove %s\n", tmp);
 	exit(1);
 }
 
@@ -69,6 +82,8 @@ spawn(char *const argv[], const char *home, int out_fd)
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	if (pid > 0 && nchildren < 8)
+		children[nchildren++] = pid;
 	return pid;
 }
 

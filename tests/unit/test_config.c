@@ -27,6 +27,18 @@ write_conf(const char *name, const char *text)
 	return path;
 }
 
+/* Removes the file's folder and frees the path. */
+static void
+drop_conf(char *path)
+{
+	char cmd[4300];
+
+	*strrchr(path, '/') = '\0';
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	assert_int_equal(system(cmd), 0);
+	free(path);
+}
+
 static void
 test_defaults_and_missing(void **state)
 {
@@ -73,7 +85,7 @@ test_good_file(void **state)
 	assert_false(config_is_quiet(&c, 12 * 60));
 	assert_false(config_is_quiet(&c, 7 * 60));
 	assert_true(config_is_quiet(&c, 22 * 60 + 30));
-	free(p);
+	drop_conf(p);
 }
 
 /* Each bad line fails with "FILE:LINE: reason". */
@@ -108,7 +120,7 @@ test_bad_lines(void **state)
 		snprintf(want, sizeof(want), "bad.conf:%d: ", cases[i].line);
 		if (strstr(why, want) == NULL || strstr(why, cases[i].reason) == NULL)
 			fail_msg("case %zu: got \"%s\"", i, why);
-		free(p);
+		drop_conf(p);
 	}
 }
 
@@ -133,7 +145,7 @@ test_retention_units(void **state)
 		c.retention = 1;
 		assert_int_equal(config_load(&c, p, 1, why, sizeof(why)), 0);
 		assert_int_equal(c.retention, cases[i].s);
-		free(p);
+		drop_conf(p);
 	}
 }
 

@@ -43,7 +43,11 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
+	char cmd[4200];
+
 	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
 	free(f->dir);
 	free(f);
 	return 0;

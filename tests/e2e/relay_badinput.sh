@@ -113,4 +113,23 @@ check "good client served after everything" good_ok
 RSS=$(awk '/VmRSS/ {print $2}' /proc/$RELAY_PID/status)
 echo "# relay RSS after the flood: ${RSS} kB"
 check "memory stayed bounded (RSS < 64 MB)" test "$RSS" -lt 65536
+
+# The total connection cap, and addresses in the log only when asked for.
+printf '[limits]\nconnections = 5\nhandshake_timeout = 2s\n' >"$T_DIR/cap.ini"
+bg_start "$T_DIR/cap.log" "$RELAY" --listen 127.0.0.1:0 --data "$T_DIR/cap" --log-addresses \
+	--config "$T_DIR/cap.ini"
+CAP_PID=$BG_PID
+wait_for_line "$T_DIR/cap.log" '^address: ' 10
+CAPADDR=$(sed -n 's/^address: //p' "$T_DIR/cap.log")
+"$RELAYC" --flood 5 --hold 1.5 "$CAPADDR" >/dev/null &
+FL=$!
+sleep 0.5
+out=$("$RELAYC" --timeout 5 --source 127.0.0.2 --key "$T_DIR/a.key" "$CAPADDR" ping)
+check "over the total connection cap: refused" test "$out" = handshake-failed
+grep -q 'event=reject reason=conn-limit' "$T_DIR/cap.log"; ok $? "conn-limit logged"
+wait $FL
+sleep 2.5
+out=$("$RELAYC" --timeout 5 --source 127.0.0.2 --key "$T_DIR/a.key" "$CAPADDR" ping)
+check "served again once the others are gone" test "$out" = pong
+grep -q 'event=accept conn=[0-9]* addr=127\.0\.0\.2' "$T_DIR/cap.log"; ok $? "--log-addresses writes addr= on accept"
 done_testing

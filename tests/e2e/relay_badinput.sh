@@ -87,6 +87,16 @@ check "not a map: error" has "$(printf '%s\n' "$out" | sed -n 6p)" '^error code=
 check "connection still serves after the bombs" has "$(printf '%s\n' "$out" | sed -n 7p)" '^pong$'
 check "bombs logged" test "$(rejects bad-message)" -ge 5
 check "unknown type logged" test "$(rejects unknown-type)" -ge 1
+# Random plaintexts in valid frames (kept in $T_DIR/random.txt if a test fails).
+for i in $(seq 60); do
+	n=$(( (RANDOM % 200) + 1 ))
+	printf 'raw %s\n' "$(head -c $n /dev/urandom | od -An -tx1 | tr -d ' \n')"
+done >"$T_DIR/random.txt"
+echo ping >>"$T_DIR/random.txt"
+out=$("$RELAYC" --timeout 5 --key "$T_DIR/a.key" "$ADDR" <"$T_DIR/random.txt")
+check "60 random plaintexts: each answered with an error" \
+	test "$(printf '%s\n' "$out" | grep -c '^error code=')" -eq 60
+check "and the connection still serves" has "$(printf '%s\n' "$out" | tail -1)" '^pong$'
 out=$(rc a "put AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA x")
 check "put to an unregistered device: unknown-device" has "$out" '^error code=unknown-device'
 out=$(rc c "put $B x")

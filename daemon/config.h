@@ -18,15 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * The relay has modules of the same name (relay/config.c); the unit test
- * binaries link both programs' objects, so the daemon's functions get a
- * distinct link name. Callers keep writing config_*.
- */
-#define config_defaults attuned_config_defaults
-#define config_is_quiet attuned_config_is_quiet
-#define config_load attuned_config_load
-
 enum notify_mode { NOTIFY_DISCREET = 0, NOTIFY_FULL, NOTIFY_OFF };
 
 #define CONFIG_RELAY_MAX 512

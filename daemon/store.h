@@ -23,52 +23,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * The relay has modules of the same name (relay/store.c); the unit test
- * binaries link both programs' objects, so the daemon's functions get a
- * distinct link name. Callers keep writing store_*.
- */
-#define store_begin attuned_store_begin
-#define store_blob_free attuned_store_blob_free
-#define store_close attuned_store_close
-#define store_commit attuned_store_commit
-#define store_device_get attuned_store_device_get
-#define store_device_list attuned_store_device_list
-#define store_device_put attuned_store_device_put
-#define store_device_remove attuned_store_device_remove
-#define store_event_each attuned_store_event_each
-#define store_event_get attuned_store_event_get
-#define store_event_has attuned_store_event_has
-#define store_event_put attuned_store_event_put
-#define store_event_remove_author attuned_store_event_remove_author
-#define store_event_update attuned_store_event_update
-#define store_kv_del attuned_store_kv_del
-#define store_kv_get attuned_store_kv_get
-#define store_kv_get_str attuned_store_kv_get_str
-#define store_kv_set attuned_store_kv_set
-#define store_kv_set_str attuned_store_kv_set_str
-#define store_open attuned_store_open
-#define store_outbox_add attuned_store_outbox_add
-#define store_outbox_count attuned_store_outbox_count
-#define store_outbox_free attuned_store_outbox_free
-#define store_outbox_list attuned_store_outbox_list
-#define store_outbox_remove attuned_store_outbox_remove
-#define store_partner_by_name attuned_store_partner_by_name
-#define store_partner_get attuned_store_partner_get
-#define store_partner_list attuned_store_partner_list
-#define store_partner_put attuned_store_partner_put
-#define store_partner_remove attuned_store_partner_remove
-#define store_partner_seen attuned_store_partner_seen
-#define store_prekey_count attuned_store_prekey_count
-#define store_prekey_get attuned_store_prekey_get
-#define store_prekey_put attuned_store_prekey_put
-#define store_prekey_remove attuned_store_prekey_remove
-#define store_retention attuned_store_retention
-#define store_rollback attuned_store_rollback
-#define store_session_load attuned_store_session_load
-#define store_session_remove attuned_store_session_remove
-#define store_session_save attuned_store_session_save
-
 struct event;
 struct store;
 

@@ -565,8 +565,9 @@ h_init(struct call *k)
 	struct addr a;
 	int r;
 
-	if (daemon_initialised(d))
-		return fail(k, "already-initialised", "this device is already set up as %s", d->name);
+	if (daemon_initialised(d) || d->keys != NULL)
+		return fail(k, "already-initialised", "this device is already set up%s%s",
+		    d->name[0] ? " as " : "", d->name);
 	r = msg_get_strz(k->m, "name", name, sizeof(name));
 	if (r == ATT_ESTRLONG)
 		return fail(k, "out-of-range", "the name is longer than %d bytes", STORE_NAME_MAX);
@@ -592,6 +593,14 @@ h_init(struct call *k)
 	if ((relay[0] != '\0' && store_kv_set_str(d->store, "relay", relay) != 0) ||
 	    (invite[0] != '\0' && store_kv_set_str(d->store, "invite", invite) != 0))
 		return fail(k, "io-error", "could not save the relay settings");
+	{
+		const char *pass;
+		size_t plen;
+
+		r = msg_get_str(k->m, "passphrase", 1024, &pass, &plen);
+		if (r == 0 && plen > 0 && keys_set_passphrase(d->keys, d->paths.keys_dir, pass, plen) != 0)
+			return fail(k, "io-error", "could not protect the storage key with the passphrase");
+	}
 	if (d->sync_ops != NULL && d->sync_ops->initialised != NULL)
 		d->sync_ops->initialised(d->sync);
 	keys_device_id(d->keys, dev);
@@ -1247,6 +1256,8 @@ pair_common(struct call *k, int link)
 	have_relay = r == 0;
 	if (have_relay && addr_parse_ex(&a, relay, why, sizeof(why)) != 0)
 		return fail(k, "bad-address", "relay address: %s", why);
+	if (k->d->keys != NULL && keys_locked(k->d->keys))
+		return fail(k, "locked", "the history is locked by a passphrase: run `attune unlock`");
 	/* Joining with link is how a fresh device gets its identity; all else needs init. */
 	if (!daemon_initialised(k->d) && !(link && have_code))
 		return fail(k, "not-initialised", "this device is not set up yet: run `attune init --name NAME`");
@@ -1412,6 +1423,8 @@ h_wipe(struct call *k)
 	struct daemon *d = k->d;
 	int confirm = 0;
 
+	if (d->keys == NULL)
+		return fail(k, "not-initialised", "there is nothing to wipe on this device");
 	if (msg_get_bool(k->m, "confirm", &confirm) != 0 || !confirm)
 		return fail(k, "not-allowed", "wipe needs \"confirm\": true");
 	/* Nothing is sent to anyone: stop the network first. */
@@ -1429,6 +1442,70 @@ h_wipe(struct call *k)
 	d->name[0] = '\0';
 	msg_out_begin(k->out, "ok", k->id, 0);
 	k->c->quit_after_write = 1;
+	return 0;
+}
+
+/* Opens the store once the storage key is known (after unlock). */
+static int
+open_store_now(struct daemon *d)
+{
+	int r = store_open(&d->store, d->paths.db_file, keys_storage(d->keys));
+
+	if (r != 0)
+		return r;
+	if (store_kv_get_str(d->store, "name", d->name, sizeof(d->name)) != 0)
+		d->name[0] = '\0';
+	if (d->sync_ops != NULL && d->sync_ops->initialised != NULL)
+		d->sync_ops->initialised(d->sync);
+	if (d->api != NULL)
+		raincheck_schedule(d->api);
+	return 0;
+}
+
+static int
+h_unlock(struct call *k)
+{
+	struct daemon *d = k->d;
+	const char *pass;
+	size_t len;
+	int r;
+
+	if (d->keys == NULL)
+		return fail(k, "not-initialised", "this device is not set up yet: run `attune init --name NAME`");
+	if (!keys_locked(d->keys)) {
+		msg_out_begin(k->out, "ok", k->id, 0);
+		return 0;
+	}
+	r = msg_get_str(k->m, "passphrase", 1024, &pass, &len);
+	if (r != 0)
+		return fail_field(k, r, "passphrase");
+	r = keys_unlock(d->keys, pass, len);
+	if (r == ATT_EAUTH)
+		return fail(k, "wrong-passphrase", "that passphrase does not unlock this device");
+	if (r != 0)
+		return fail(k, att_errcode(r), "cannot unlock: %s", att_strerror(r));
+	r = open_store_now(d);
+	if (r != 0)
+		return fail(k, "io-error", "cannot open the store: %s", att_strerror(r));
+	msg_out_begin(k->out, "ok", k->id, 0);
+	return 0;
+}
+
+/* Sets, changes or (empty) removes the passphrase that locks the history at start. */
+static int
+h_passphrase(struct call *k)
+{
+	const char *pass = "";
+	size_t len = 0;
+	int r = msg_get_str(k->m, "passphrase", 1024, &pass, &len);
+
+	if (r != 0 && r != ATT_EMISSING)
+		return fail_field(k, r, "passphrase");
+	r = keys_set_passphrase(k->d->keys, k->d->paths.keys_dir, pass, len);
+	if (r != 0)
+		return fail(k, "io-error", "could not write the storage key: %s", att_strerror(r));
+	msg_out_begin(k->out, "ok", k->id, 1);
+	msg_out_bool(k->out, "locked_at_start", len > 0);
 	return 0;
 }
 
@@ -1457,7 +1534,9 @@ static const struct api_cmd api_cmds[] = {
 	{ "revoke", 1, h_revoke },
 	{ "unpair", 1, h_unpair },
 	{ "export", 1, h_export },
-	{ "wipe", 1, h_wipe },
+	{ "wipe", 0, h_wipe },       /* works while locked too; checks for keys itself */
+	{ "unlock", 0, h_unlock },
+	{ "passphrase", 1, h_passphrase },
 };
 
 static void
@@ -1489,8 +1568,12 @@ api_dispatch(struct conn *c, const uint8_t *frame, size_t len)
 		goto send;
 	}
 	if (api_cmds[i].needs_init && !daemon_initialised(d)) {
-		msg_out_error_code(&out, id, "not-initialised",
-		    "this device is not set up yet: run `attune init --name NAME`");
+		if (d->keys != NULL && keys_locked(d->keys))
+			msg_out_error_code(&out, id, "locked",
+			    "the history is locked by a passphrase: run `attune unlock`");
+		else
+			msg_out_error_code(&out, id, "not-initialised",
+			    "this device is not set up yet: run `attune init --name NAME`");
 		goto send;
 	}
 	k.d = d;

@@ -12,12 +12,25 @@
 #include "proto/err.h"
 #include "proto/keyfile.h"
 
+/*
+ * storage.key is either the 32-byte key itself, or (with a passphrase) a
+ * wrapped form: "ATPW" | version 1 | opslimit u64 | memlimit u64 | salt 16 |
+ * nonce 24 | XChaCha20-Poly1305(key) 48, the 41 header bytes as associated
+ * data, under a key stretched from the passphrase with Argon2id.
+ */
+#define WRAP_MAGIC "ATPW"
+#define WRAP_HDR (4 + 1 + 8 + 8 + crypto_pwhash_SALTBYTES)
+#define WRAP_LEN (WRAP_HDR + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 32 + \
+	crypto_aead_xchacha20poly1305_ietf_ABYTES)
+
 struct keys {
 	uint8_t person_sk[64], person_pk[32];
 	uint8_t sign_sk[64], sign_pk[32];
 	uint8_t dh_sk[32], dh_pk[32];
 	uint8_t relay_sk[32], relay_pk[32];
 	uint8_t storage[32];
+	int locked;                 /* storage is still wrapped */
+	uint8_t wrapped[WRAP_LEN];  /* the wrapped form while locked (not secret) */
 };
 
 /* File names, in the order destroyed: storage first (it unlocks the history). */
@@ -49,6 +62,51 @@ key_write(const char *dir, const char *name, const uint8_t *in, size_t len)
 	int r = key_path(path, sizeof(path), dir, name);
 
 	return r != 0 ? r : keyfile_write(path, in, len);
+}
+
+static void
+put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* storage.key: the raw key, or the wrapped form (then the keys are locked). */
+static int
+keys_read_storage(struct keys *k, const char *dir)
+{
+	char path[4096];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r = key_path(path, sizeof(path), dir, "storage.key");
+
+	if (r == 0)
+		r = keyfile_read(path, &buf, &len, WRAP_LEN);
+	if (r != 0)
+		return r == ATT_ETOOBIG ? ATT_ECORRUPT : r;
+	if (len == 32) {
+		memcpy(k->storage, buf, 32);
+	} else if (len == WRAP_LEN && memcmp(buf, WRAP_MAGIC, 4) == 0 && buf[4] == 1) {
+		memcpy(k->wrapped, buf, WRAP_LEN);
+		k->locked = 1;
+	} else {
+		r = ATT_ECORRUPT;
+	}
+	keyfile_free(buf);
+	return r;
 }
 
 static struct keys *
@@ -85,13 +143,78 @@ keys_load(struct keys **out, const char *dir)
 	    (r = key_read(dir, "sign.key", k->sign_sk, 64)) != 0 ||
 	    (r = key_read(dir, "dh.key", k->dh_sk, 32)) != 0 ||
 	    (r = key_read(dir, "relay.key", k->relay_sk, 32)) != 0 ||
-	    (r = key_read(dir, "storage.key", k->storage, 32)) != 0) {
+	    (r = keys_read_storage(k, dir)) != 0) {
 		keyfile_free(k);
 		return r;
 	}
 	keys_derive(k);
 	*out = k;
 	return 0;
+}
+
+int
+keys_locked(const struct keys *k)
+{
+	return k->locked;
+}
+
+int
+keys_unlock(struct keys *k, const char *pass, size_t len)
+{
+	uint8_t kek[32];
+	const uint8_t *nonce = k->wrapped + WRAP_HDR;
+	uint64_t ops, mem;
+	unsigned long long pl;
+	int r;
+
+	if (!k->locked)
+		return 0;
+	ops = get_be64(k->wrapped + 5);
+	mem = get_be64(k->wrapped + 13);
+	if (ops > crypto_pwhash_OPSLIMIT_SENSITIVE || mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+		return ATT_ECORRUPT;
+	if (crypto_pwhash(kek, sizeof(kek), pass, len, k->wrapped + 21, ops, (size_t)mem,
+	    crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return ATT_ENOMEM;
+	r = crypto_aead_xchacha20poly1305_ietf_decrypt(k->storage, &pl, NULL,
+	    nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+	    32 + crypto_aead_xchacha20poly1305_ietf_ABYTES, k->wrapped, WRAP_HDR, nonce, kek);
+	sodium_memzero(kek, sizeof(kek));
+	if (r != 0 || pl != 32) {
+		sodium_memzero(k->storage, sizeof(k->storage));
+		return ATT_EAUTH;
+	}
+	k->locked = 0;
+	return 0;
+}
+
+int
+keys_set_passphrase(struct keys *k, const char *dir, const char *pass, size_t len)
+{
+	uint8_t buf[WRAP_LEN], kek[32];
+	uint8_t *nonce = buf + WRAP_HDR;
+	unsigned long long cl;
+	int r;
+
+	if (k->locked)
+		return ATT_ESTATE;
+	if (pass == NULL || len == 0)
+		return key_write(dir, "storage.key", k->storage, 32);
+	memcpy(buf, WRAP_MAGIC, 4);
+	buf[4] = 1;
+	put_be64(buf + 5, crypto_pwhash_OPSLIMIT_INTERACTIVE);
+	put_be64(buf + 13, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	randombytes_buf(buf + 21, crypto_pwhash_SALTBYTES);
+	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	if (crypto_pwhash(kek, sizeof(kek), pass, len, buf + 21, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return ATT_ENOMEM;
+	crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+	    &cl, k->storage, 32, buf, WRAP_HDR, NULL, nonce, kek);
+	sodium_memzero(kek, sizeof(kek));
+	r = key_write(dir, "storage.key", buf, sizeof(buf));
+	sodium_memzero(buf, sizeof(buf));
+	return r;
 }
 
 int

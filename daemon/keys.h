@@ -9,8 +9,10 @@
  *   relay.key    X25519 Noise static key: how the relay addresses the device
  *   storage.key  32-byte key sealing the store's sensitive columns
  *
- * Nothing protects storage.key but the file mode and the account: whoever
- * can read the user's files can read the history (see README).
+ * Without a passphrase nothing protects storage.key but the file mode and
+ * the account: whoever can read the user's files can read the history. With
+ * one, storage.key holds the key wrapped under Argon2id(passphrase), and the
+ * keys load "locked" until keys_unlock.
  */
 #ifndef ATTUNE_DAEMON_KEYS_H
 #define ATTUNE_DAEMON_KEYS_H
@@ -30,6 +32,12 @@ int keys_load(struct keys **out, const char *dir);
  */
 int keys_create(struct keys **out, const char *dir, const uint8_t *person_sk /* [64] or NULL */);
 void keys_free(struct keys *k);
+/* 1 while storage.key is still wrapped by a passphrase (keys_storage is unusable). */
+int keys_locked(const struct keys *k);
+/* Unwraps the storage key: 0, ATT_EAUTH (wrong passphrase), ATT_ECORRUPT. Slow (Argon2id). */
+int keys_unlock(struct keys *k, const char *pass, size_t len);
+/* Rewrites storage.key wrapped under pass (NULL or "" = stored plain again). Slow. */
+int keys_set_passphrase(struct keys *k, const char *dir, const char *pass, size_t len);
 /* Overwrites and removes every key file (best effort, then unlink). */
 int keys_destroy(const char *dir);
 

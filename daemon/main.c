@@ -131,6 +131,10 @@ open_identity(struct daemon *d)
 		    r == ATT_EPERM ? "a key file is readable by others (chmod 600 it)" : att_strerror(r));
 		return r;
 	}
+	if (keys_locked(d->keys)) {
+		fprintf(stderr, "attuned: the history is locked by a passphrase: run attune unlock\n");
+		return 0;
+	}
 	r = store_open(&d->store, d->paths.db_file, keys_storage(d->keys));
 	if (r != 0) {
 		fprintf(stderr, "attuned: cannot open the store %s: %s\n", d->paths.db_file,
@@ -245,7 +249,8 @@ main(int argc, char **argv)
 	if (d->sync != NULL && sync_start != NULL)
 		sync_start(d->sync);
 	fprintf(stderr, "attuned: listening on %s (%s)\n", d->paths.socket_file,
-	    daemon_initialised(d) ? "set up" : "not set up yet: run attune init");
+	    daemon_initialised(d) ? "set up" : d->keys != NULL ? "locked" :
+	    "not set up yet: run attune init");
 	sd_notify(0, "READY=1");
 	uv_run(&loop, UV_RUN_DEFAULT);
 	code = d->exit_code;

@@ -189,7 +189,31 @@ check "retention deleted the old events" has "$out" '.events | length' 0
 check "retention truncated the WAL" test "$(stat -c %s "$ATTUNE_HOME/data/store.db-wal")" -eq 0
 rm -f "$ATTUNE_HOME/attuned.conf"
 
-# wipe: keys first, then files; the daemon exits.
+# A passphrase locks the history at start (Argon2id-wrapped storage key).
+api checkin mood=3 desire=3 capacity=3 note="behind the lock" >/dev/null
+KEY0=$(sha256sum <"$ATTUNE_HOME/data/keys/storage.key")
+out=$(api passphrase passphrase="correct horse")
+check "set a passphrase" has "$out" .locked_at_start true
+check "storage.key is rewritten wrapped" test "$(stat -c %s "$ATTUNE_HOME/data/keys/storage.key")" -gt 32
+kill "$DPID"; wait "$DPID" 2>/dev/null
+check "daemon restarts locked" start_daemon 5
+check "the log says it is locked" grep -q "locked" "$T_DIR/attuned.5.log"
+out=$(api status)
+check "locked: status says so" has "$out" .code locked
+out=$(api unlock passphrase="wrong horse")
+check "wrong passphrase refused" has "$out" .code wrong-passphrase
+out=$(api unlock passphrase="correct horse")
+check "right passphrase unlocks" has "$out" .t ok
+out=$(api status)
+check "unlocked: history is back" has "$out" .me.checkin.note "behind the lock"
+out=$(api passphrase)
+check "remove the passphrase" has "$out" .locked_at_start false
+check "storage.key is the plain key again" test "$(sha256sum <"$ATTUNE_HOME/data/keys/storage.key")" = "$KEY0"
+out=$(api passphrase passphrase="again")
+kill "$DPID"; wait "$DPID" 2>/dev/null
+check "daemon restarts locked again" start_daemon 6
+
+# wipe (here while locked): keys first, then files; the daemon exits.
 out=$(api wipe)
 check "wipe without confirm: not-allowed" has "$out" .code not-allowed
 out=$(api wipe confirm=true)

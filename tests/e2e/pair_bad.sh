@@ -62,9 +62,11 @@ ok $? "still no partner anywhere"
 
 # Abandoned half-way: the inviting client goes away; its code dies with it.
 pair_start pair alex
+closes=$(relay_closes)
 kill "$PAIR_PID" 2>/dev/null
 wait "$PAIR_PID" 2>/dev/null
-sleep 1.5
+check "the daemon drops the pairing connection when its client goes away" \
+	wait_until 10 bash -c "[ \$(grep -c 'event=close ' '$RELAY_LOG') -gt $closes ]"
 out=$(api cam pair code="$CODE")
 echo "$out" | grep -Eq '"code":"code-(expired|used)"'
 ok $? "a code whose inviter gave up is refused"

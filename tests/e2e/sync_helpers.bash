@@ -18,9 +18,15 @@ relay_start() {
 	bg_start "$log" "$BUILD/attune-relay" --listen "127.0.0.1:$port" --data "$T_DIR/relay" \
 		--config "$T_DIR/relay.conf"
 	RELAY_PID=$BG_PID
+	RELAY_LOG=$log
 	wait_for_line "$log" '^address: attune://' 10 || return 1
 	ADDR=$(grep -m1 -o 'attune://[^ ]*' "$log")
 	RELAY_PORT=$(echo "$ADDR" | sed -E 's|attune://127\.0\.0\.1:([0-9]+)/.*|\1|')
+}
+
+# relay_closes: how many connections the relay has logged as closed.
+relay_closes() {
+	grep -c 'event=close ' "$RELAY_LOG"
 }
 
 relay_stop() {

@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sodium.h>
 
 #include "proto/err.h"
@@ -60,7 +64,10 @@ struct sync {
 	struct relayconn *rc;
 	uv_timer_t timer;          /* flush soon / retry */
 	uv_timer_t held_timer;
-	int closed_handles;
+	int handles;               /* libuv handles open; freed when the last one closes */
+	int netwatch_on;
+	uv_poll_t netwatch;        /* rtnetlink: an address appeared, reconnect now */
+	int netfd;
 	uint64_t held[SYNC_HELD_MAX];
 	size_t nheld;
 	int registered;
@@ -78,6 +85,7 @@ struct sync {
 };
 
 static void sync_flush(struct sync *s);
+static void sync_netwatch_init(struct sync *s);
 static void sync_on_held_timer(uv_timer_t *t);
 
 /* ---- small helpers ---- */
@@ -1333,6 +1341,9 @@ sync_new(struct daemon *d)
 	s->timer.data = s;
 	uv_timer_init(d->loop, &s->held_timer);
 	s->held_timer.data = s;
+	s->handles = 2;
+	s->netfd = -1;
+	sync_netwatch_init(s);
 	d->sync = s;
 	d->sync_ops = &sync_ops_table;
 	return 0;
@@ -1377,8 +1388,68 @@ sync_on_close(uv_handle_t *h)
 {
 	struct sync *s = h->data;
 
-	if (++s->closed_handles == 2)
+	if (--s->handles == 0) {
+		if (s->netfd >= 0)
+			close(s->netfd);
 		free(s);
+	}
+}
+
+/*
+ * Network changes: when a link comes up or an address appears, a relay
+ * connection waiting in backoff is retried at once instead of at the end of
+ * its wait. Without rtnetlink (a sandbox refusing AF_NETLINK) this quietly
+ * does nothing and the backoff alone applies.
+ */
+static void
+sync_on_netlink(uv_poll_t *h, int status, int events)
+{
+	struct sync *s = h->data;
+	uint8_t buf[8192];
+	int kick = 0;
+
+	(void)events;
+	if (status < 0)
+		return;
+	for (;;) {
+		ssize_t n = recv(s->netfd, buf, sizeof buf, MSG_DONTWAIT);
+		struct nlmsghdr *nh;
+		size_t left;
+
+		if (n <= 0)
+			break;
+		left = (size_t)n;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left))
+			if (nh->nlmsg_type == RTM_NEWADDR || nh->nlmsg_type == RTM_NEWLINK)
+				kick = 1;
+	}
+	if (kick && s->started)
+		relayconn_kick(s->rc);
+}
+
+static void
+sync_netwatch_init(struct sync *s)
+{
+	struct sockaddr_nl sa;
+
+	s->netfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	memset(&sa, 0, sizeof sa);
+	sa.nl_family = AF_NETLINK;
+	sa.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+	if (s->netfd >= 0 && bind(s->netfd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		close(s->netfd);
+		s->netfd = -1;
+	}
+	if (s->netfd >= 0 && uv_poll_init(s->d->loop, &s->netwatch, s->netfd) == 0) {
+		s->netwatch.data = s;
+		s->netwatch_on = 1;
+		s->handles++;
+		uv_poll_start(&s->netwatch, UV_READABLE, sync_on_netlink);
+		return;
+	}
+	if (s->netfd >= 0)
+		close(s->netfd);
+	s->netfd = -1;
 }
 
 void
@@ -1393,6 +1464,8 @@ sync_free(struct sync *s)
 		s->d->sync = NULL;
 		s->d->sync_ops = NULL;
 	}
+	if (s->netwatch_on)
+		uv_close((uv_handle_t *)&s->netwatch, sync_on_close);
 	uv_close((uv_handle_t *)&s->timer, sync_on_close);
 	uv_close((uv_handle_t *)&s->held_timer, sync_on_close);
 }

@@ -62,6 +62,7 @@ struct pairing {
 	uint64_t deadline;
 	int ever_up;
 	int downs;                 /* failed connects before the first handshake */
+	int partners_later;        /* link: partners did not fit the intro; send them after */
 	int got_msg;               /* the peer has said something on the nameplate */
 	int sent_final;            /* our last PAKE message is out: finish when the relay says ok */
 };
@@ -227,6 +228,8 @@ build_intro(struct pairing *p, struct msg_out *o)
 		r = store_partner_list(d->store, &ps, &np);
 		if (r < 0)
 			return r;
+		if (p->partners_later)
+			np = 0;
 		msg_out_begin(o, "intro", 0, 6 + inv);
 		msg_out_str(o, "kind", "link");
 		msg_out_str(o, "name", d->name);
@@ -263,6 +266,12 @@ pairing_pake_new(struct pairing *p)
 
 	msg_out_init(&o);
 	r = build_intro(p, &o);
+	if (r >= 0 && !msg_out_failed(&o) && msg_out_len(&o) > PAKE_INTRO_MAX &&
+	    p->link && p->initiator) {
+		/* Many partners: they follow as `partner` messages once the device is known. */
+		p->partners_later = 1;
+		r = build_intro(p, &o);
+	}
 	if (r >= 0 && msg_out_failed(&o))
 		r = ATT_ENOMEM;
 	if (r >= 0 && msg_out_len(&o) > PAKE_INTRO_MAX)
@@ -744,6 +753,8 @@ pairing_on_record(struct pairing *p, const uint8_t *b, size_t len)
 		r = store_partner_list(d->store, &ps, &np);
 	for (i = 0; r >= 0 && i < np; i++)
 		r = sync_send_inner(p->s, ps[i].person, msg_out_data(&o), msg_out_len(&o), NULL);
+	for (i = 0; r >= 0 && p->partners_later && i < np; i++)
+		r = sync_tell_own_partner(p->s, &ps[i]);
 	free(ps);
 	msg_out_free(&o);
 	free(list);

@@ -174,9 +174,9 @@ install: all
 	for m in docs/man/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/ || :; done
 	for m in docs/man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/ || :; done
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDUSERUNITDIR)
-	[ ! -e systemd/attune-relay.service ] || install -m 0644 systemd/attune-relay.service $(DESTDIR)$(SYSTEMDUNITDIR)/
-	[ ! -e systemd/attuned.service ] || install -m 0644 systemd/attuned.service $(DESTDIR)$(SYSTEMDUSERUNITDIR)/
-	[ ! -e systemd/attuned.socket ] || install -m 0644 systemd/attuned.socket $(DESTDIR)$(SYSTEMDUSERUNITDIR)/
+	sed 's|/usr/local/bin/|$(BINDIR)/|g' systemd/attune-relay.service > $(DESTDIR)$(SYSTEMDUNITDIR)/attune-relay.service
+	sed 's|/usr/local/bin/|$(BINDIR)/|g' systemd/attuned.service > $(DESTDIR)$(SYSTEMDUSERUNITDIR)/attuned.service
+	install -m 0644 systemd/attuned.socket $(DESTDIR)$(SYSTEMDUSERUNITDIR)/
 	[ ! -e clients/lib/attune-client.h ] || { install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
 	  install -m 0644 clients/lib/attune-client.h $(DESTDIR)$(INCLUDEDIR)/ && \
 	  install -m 0644 $(LIBCLIENT) $(LIBATTUNE) $(DESTDIR)$(LIBDIR)/ && \

@@ -90,6 +90,25 @@ int cli_transport_err(struct cli *c, int rc);
 /* Writes a reply as one JSON document, without "t" and "id" unless whole; pretty on a terminal. */
 void cli_print_json(struct cli *c, const msgpack_object *o, int whole);
 
+/*
+ * log and export come in pages (docs/PROTOCOL.md 8.1: offset in, more/next
+ * out). cli_pages_fetch asks for every page and presents them as one reply:
+ * root is a map with the first page's fields (but "t", "id", "more",
+ * "next") and "events" holding the events of all pages, newest first. Its
+ * objects point into the pages, kept until cli_pages_free.
+ */
+struct cli_pages {
+	struct attune_reply **rep;
+	size_t nrep;
+	msgpack_object *ev;
+	size_t nev;
+	msgpack_object_kv *kv;
+	msgpack_object root;
+};
+/* type "log" or "export"; since > 0 adds the log's "since". Prints the error and returns its status. */
+int cli_pages_fetch(struct cli *c, const char *type, uint64_t since, struct cli_pages *p);
+void cli_pages_free(struct cli_pages *p);
+
 /* A full event id from what the person typed: the id itself, or a unique prefix (4+ hex digits). */
 int cli_resolve_id(struct cli *c, const char *typed, char out[33]);
 

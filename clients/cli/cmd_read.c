@@ -60,8 +60,19 @@ cmd_devices(struct cli *c, int argc, char **argv)
 int
 cmd_export(struct cli *c, int argc, char **argv)
 {
-	/* An export is data for another program: always JSON. */
-	return simple_read(c, argc, argv, "export", NULL);
+	struct cli_pages pages;
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
+	/* An export is data for another program: always JSON, every page joined. */
+	if ((rc = cli_pages_fetch(c, "export", 0, &pages)) != 0)
+		return rc;
+	cli_print_json(c, &pages.root, 0);
+	cli_pages_free(&pages);
+	return 0;
 }
 
 struct log_args {
@@ -84,8 +95,7 @@ int
 cmd_log(struct cli *c, int argc, char **argv)
 {
 	struct log_args a = { c, 0 };
-	struct attune_req req;
-	struct attune_reply *rep;
+	struct cli_pages pages;
 	char why[200];
 	int rc, rest;
 
@@ -95,19 +105,13 @@ cmd_log(struct cli *c, int argc, char **argv)
 		return rc;
 	if (rest < argc)
 		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
-	if ((rc = cli_connect(c)) != 0)
-		return rc;
-	attune_req_begin(c->conn, &req, "log", 1);
-	attune_req_uint(&req, "since", (uint64_t)(a.since > 0 ? a.since : 0));
-	rc = cli_call(c, &req, &rep, 0);
-	attune_req_free(&req);
-	if (rc != 0)
+	if ((rc = cli_pages_fetch(c, "log", (uint64_t)(a.since > 0 ? a.since : 1), &pages)) != 0)
 		return rc;
 	if (c->json)
-		cli_print_json(c, attune_reply_root(rep), 0);
+		cli_print_json(c, &pages.root, 0);
 	else
-		render_log(stdout, attune_reply_root(rep), a.since, &c->ro);
-	attune_reply_free(rep);
+		render_log(stdout, &pages.root, a.since, &c->ro);
+	cli_pages_free(&pages);
 	return 0;
 }
 

@@ -429,14 +429,139 @@ match_prefix(const msgpack_object *o, const char *prefix, char out[33], int *fou
 	return 0;
 }
 
+#define PAGES_MAX 100000   /* pages of one history: a bound against a daemon that never ends */
+
+static int
+key_is(const msgpack_object *k, const char *name)
+{
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(name) &&
+	    memcmp(k->via.str.ptr, name, k->via.str.size) == 0;
+}
+
+void
+cli_pages_free(struct cli_pages *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrep; i++)
+		attune_reply_free(p->rep[i]);
+	free(p->rep);
+	free(p->ev);
+	free(p->kv);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The single-reply view of all pages: the first page's fields, every event. */
+static int
+pages_join(struct cli_pages *p)
+{
+	const msgpack_object *first = attune_reply_root(p->rep[0]);
+	uint32_t i, n = 0;
+
+	p->kv = calloc(first->via.map.size + 1, sizeof(*p->kv));
+	if (p->kv == NULL)
+		return ATT_ENOMEM;
+	for (i = 0; i < first->via.map.size; i++) {
+		const msgpack_object_kv *kv = &first->via.map.ptr[i];
+
+		if (key_is(&kv->key, "t") || key_is(&kv->key, "id") || key_is(&kv->key, "more") ||
+		    key_is(&kv->key, "next") || key_is(&kv->key, "events"))
+			continue;
+		p->kv[n++] = *kv;
+	}
+	p->kv[n].key.type = MSGPACK_OBJECT_STR;
+	p->kv[n].key.via.str.ptr = "events";
+	p->kv[n].key.via.str.size = 6;
+	p->kv[n].val.type = MSGPACK_OBJECT_ARRAY;
+	p->kv[n].val.via.array.size = (uint32_t)p->nev;
+	p->kv[n].val.via.array.ptr = p->ev;
+	n++;
+	p->root.type = MSGPACK_OBJECT_MAP;
+	p->root.via.map.size = n;
+	p->root.via.map.ptr = p->kv;
+	return 0;
+}
+
+int
+cli_pages_fetch(struct cli *c, const char *type, uint64_t since, struct cli_pages *p)
+{
+	uint64_t offset = 0;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	for (;;) {
+		struct attune_req req;
+		struct attune_reply *rep, **nr;
+		const msgpack_object *items;
+		msgpack_object *ne;
+		size_t n = 0;
+		uint64_t next = 0;
+		int more = 0;
+
+		attune_req_begin(c->conn, &req, type, 1 + (since > 0));
+		if (since > 0)
+			attune_req_uint(&req, "since", since);
+		attune_req_uint(&req, "offset", offset);
+		rc = cli_call(c, &req, &rep, 0);
+		attune_req_free(&req);
+		if (rc != 0)
+			goto fail;
+		if ((nr = realloc(p->rep, (p->nrep + 1) * sizeof(*nr))) == NULL) {
+			attune_reply_free(rep);
+			rc = cli_err(CLI_EXIT_FAIL, "out of memory");
+			goto fail;
+		}
+		p->rep = nr;
+		p->rep[p->nrep++] = rep;
+		if (attune_get_array(attune_reply_root(rep), "events", &items, &n) != 0)
+			n = 0;
+		if (n > 0) {
+			if ((ne = realloc(p->ev, (p->nev + n) * sizeof(*ne))) == NULL) {
+				rc = cli_err(CLI_EXIT_FAIL, "out of memory");
+				goto fail;
+			}
+			p->ev = ne;
+			memcpy(p->ev + p->nev, items, n * sizeof(*ne));
+			p->nev += n;
+		}
+		attune_get_bool(attune_reply_root(rep), "more", &more);
+		attune_get_uint(attune_reply_root(rep), "next", &next);
+		/* A page must move forward, or the daemon is confused: stop rather than loop. */
+		if (!more || next <= offset || p->nrep >= PAGES_MAX)
+			break;
+		offset = next;
+	}
+	if (pages_join(p) != 0) {
+		rc = cli_err(CLI_EXIT_FAIL, "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	cli_pages_free(p);
+	return rc;
+}
+
 /* Asks attuned for type (status, then log) and looks for the prefix in it. */
 static int
 resolve_in(struct cli *c, const char *type, const char *prefix, char out[33], int *found)
 {
 	struct attune_req req;
 	struct attune_reply *rep;
+	struct cli_pages pages;
 	int rc;
 
+	if (strcmp(type, "log") == 0) {
+		if ((rc = cli_pages_fetch(c, "log", 0, &pages)) != 0)
+			return rc;
+		rc = match_prefix(&pages.root, prefix, out, found);
+		cli_pages_free(&pages);
+		if (rc < 0)
+			return cli_usage_err(c, "'%s' matches more than one event: give more of the id",
+			    prefix);
+		return 0;
+	}
 	attune_req_begin(c->conn, &req, type, 0);
 	rc = cli_call(c, &req, &rep, 0);
 	attune_req_free(&req);

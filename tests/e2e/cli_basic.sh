@@ -209,6 +209,20 @@ run export
 check "export: one JSON document with me, partners, devices, events" json "$OUT" \
 	'd["me"]["name"] == "Alex" and len(d["events"]) >= 2 and "devices" in d and "partners" in d'
 
+# A history longer than one frame comes in pages; the CLI joins them.
+before=$("$ATTUNE" log --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')
+heart=$(printf '\xf0\x9f\x92\x9c%.0s' $(seq 1 280))
+for i in $(seq 1 70); do "$ATTUNE" checkin --mood 3 --desire 2 --capacity 3 --note "$heart" >/dev/null || break; done
+run log --json
+check "log --json over several pages: every event, once" json "$OUT" \
+	'len(d["events"]) == '"$((before + 70))"' and len(set(e["id"] for e in d["events"])) == len(d["events"]) and "more" not in d'
+check "the pages came joined, newest first" json "$OUT" \
+	'all(a["ts"] >= b["ts"] for a, b in zip(d["events"], d["events"][1:]))'
+run export
+check "export over several pages: every event" json "$OUT" 'len(d["events"]) == '"$((before + 70))"' and d["me"]["name"] == "Alex"'
+run log
+check "log in words over several pages" test "$(printf '%s\n' "$OUT" | grep -c ' - mood 3/5 - desire 2/5 - capacity ok$')" -ge 70
+
 run wipe </dev/null
 check "wipe off a terminal without --yes: refused" has "$ERR" 'add --yes to confirm'
 run wipe --yes

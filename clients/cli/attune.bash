@@ -14,7 +14,7 @@ _attune() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
 
-	local commands="init pair link checkin bid respond retract status log watch partners devices revoke unpair export wipe help"
+	local commands="init pair link checkin bid respond retract status log watch partners devices revoke unpair export unlock passphrase wipe help"
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
 		return
@@ -47,7 +47,9 @@ _attune() {
 
 	local flags
 	case "$cmd" in
-	init) flags="--name --relay --invite --json" ;;
+	init) flags="--name --relay --invite --passphrase --json" ;;
+	passphrase) flags="--remove" ;;
+	unlock) flags="" ;;
 	pair|link) flags="--relay --json" ;;
 	checkin) flags="--mood --desire --capacity --tag --open-to --responsive --not-responsive --note --to --only --until --json" ;;
 	bid) flags="--to --kind --note --at --until --json" ;;

@@ -30,7 +30,7 @@ enum cli_key {
 	K_MOOD = 256, K_DESIRE, K_CAPACITY, K_TAG, K_OPEN_TO, K_RESPONSIVE, K_NOTE,
 	K_TO, K_ONLY, K_UNTIL, K_KIND, K_AT, K_YES, K_NOT_TONIGHT, K_LATER, K_ANSWER,
 	K_REASON, K_OFFER, K_RAINCHECK, K_SINCE, K_NAME, K_RELAY, K_INVITE, K_TELL,
-	K_CONFIRM, K_NOT_RESPONSIVE,
+	K_CONFIRM, K_NOT_RESPONSIVE, K_PASSPHRASE, K_REMOVE,
 };
 
 struct cli_flag {
@@ -114,6 +114,8 @@ int cli_resolve_id(struct cli *c, const char *typed, char out[33]);
 
 /* Asks on the terminal; the answer without its newline in buf. -1 at end of input. */
 int cli_ask(const char *prompt, char *buf, size_t cap);
+/* The same without echo on a terminal (a passphrase); off a terminal, one line of stdin. */
+int cli_ask_secret(struct cli *c, const char *prompt, char *buf, size_t cap);
 
 /* The commands (cmd_*.c). */
 int cmd_init(struct cli *c, int argc, char **argv);
@@ -122,6 +124,8 @@ int cmd_link(struct cli *c, int argc, char **argv);
 int cmd_revoke(struct cli *c, int argc, char **argv);
 int cmd_unpair(struct cli *c, int argc, char **argv);
 int cmd_wipe(struct cli *c, int argc, char **argv);
+int cmd_unlock(struct cli *c, int argc, char **argv);
+int cmd_passphrase(struct cli *c, int argc, char **argv);
 int cmd_checkin(struct cli *c, int argc, char **argv);
 int cmd_bid(struct cli *c, int argc, char **argv);
 int cmd_respond(struct cli *c, int argc, char **argv);

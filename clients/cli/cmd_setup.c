@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "clients/cli/cli.h"
 #include "proto/err.h"
@@ -12,7 +13,7 @@
 struct setup_args {
 	struct cli *c;
 	const char *name, *relay, *invite;
-	int tell, confirmed;
+	int tell, confirmed, passphrase, remove;
 };
 
 static int
@@ -26,6 +27,8 @@ setup_flag(void *ctx, int key, const char *arg)
 	case K_INVITE: a->invite = arg; break;
 	case K_TELL: a->tell = 1; break;
 	case K_CONFIRM: a->confirmed = 1; break;
+	case K_PASSPHRASE: a->passphrase = 1; break;
+	case K_REMOVE: a->remove = 1; break;
 	}
 	return 0;
 }
@@ -39,13 +42,100 @@ relay_ok(struct cli *c, const char *relay)
 	return 0;
 }
 
+#define PASS_MAX 1024
+
+/* A new passphrase, typed twice on a terminal (once off a terminal). */
+static int
+new_passphrase(struct cli *c, char *pass, size_t cap)
+{
+	char again[PASS_MAX];
+	int same;
+
+	if (cli_ask_secret(c, "New passphrase: ", pass, cap) != 0 || pass[0] == '\0')
+		return cli_err(CLI_EXIT_USAGE, "no passphrase given: nothing changed");
+	if (!c->tty_in)
+		return 0;
+	if (cli_ask_secret(c, "The same again: ", again, sizeof(again)) != 0)
+		again[0] = '\0';
+	same = strcmp(pass, again) == 0;
+	sodium_memzero(again, sizeof(again));
+	if (!same) {
+		sodium_memzero(pass, cap);
+		return cli_err(CLI_EXIT_USAGE, "the two passphrases differ: nothing changed");
+	}
+	return 0;
+}
+
+int
+cmd_unlock(struct cli *c, int argc, char **argv)
+{
+	struct attune_req req;
+	struct attune_reply *rep;
+	char pass[PASS_MAX];
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "the passphrase is read from the terminal or stdin, "
+		    "not the command line");
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	if (cli_ask_secret(c, "Passphrase: ", pass, sizeof(pass)) != 0)
+		return cli_err(CLI_EXIT_USAGE, "no passphrase given");
+	attune_req_begin(c->conn, &req, "unlock", 1);
+	attune_req_str(&req, "passphrase", pass);
+	sodium_memzero(pass, sizeof(pass));
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	printf("Unlocked.\n");
+	attune_reply_free(rep);
+	return 0;
+}
+
+int
+cmd_passphrase(struct cli *c, int argc, char **argv)
+{
+	struct setup_args a = { .c = c };
+	struct attune_req req;
+	struct attune_reply *rep;
+	char pass[PASS_MAX] = "";
+	int rc, rest;
+
+	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
+		return rc;
+	if (rest < argc)
+		return cli_usage_err(c, "the passphrase is read from the terminal or stdin, "
+		    "not the command line");
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	if (!a.remove && (rc = new_passphrase(c, pass, sizeof(pass))) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "passphrase", a.remove ? 0 : 1);
+	if (!a.remove)
+		attune_req_str(&req, "passphrase", pass);
+	sodium_memzero(pass, sizeof(pass));
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	if (a.remove)
+		printf("Passphrase removed: attuned no longer starts locked.\n");
+	else
+		printf("Passphrase set: after each start of attuned, `attune unlock`.\n");
+	attune_reply_free(rep);
+	return 0;
+}
+
 int
 cmd_init(struct cli *c, int argc, char **argv)
 {
 	struct setup_args a = { .c = c };
 	struct attune_req req;
 	struct attune_reply *rep;
-	char dev[64] = "";
+	char dev[64] = "", pass[PASS_MAX];
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
@@ -58,16 +148,22 @@ cmd_init(struct cli *c, int argc, char **argv)
 		return cli_usage_err(c, "the name is too long (at most 64 bytes)");
 	if ((rc = relay_ok(c, a.relay)) != 0)
 		return rc;
-	if ((rc = cli_connect(c)) != 0)
+	if (a.passphrase && (rc = new_passphrase(c, pass, sizeof(pass))) != 0)
 		return rc;
-	attune_req_begin(c->conn, &req, "init", 1 + (a.relay != NULL) + (a.invite != NULL));
+	if ((rc = cli_connect(c)) != 0)
+		goto out;
+	attune_req_begin(c->conn, &req, "init", 1 + (a.relay != NULL) + (a.invite != NULL) +
+	    a.passphrase);
 	attune_req_str(&req, "name", a.name);
 	if (a.relay != NULL)
 		attune_req_str(&req, "relay", a.relay);
 	if (a.invite != NULL)
 		attune_req_str(&req, "invite", a.invite);
+	if (a.passphrase)
+		attune_req_str(&req, "passphrase", pass);
 	rc = cli_call(c, &req, &rep, 0);
 	attune_req_free(&req);
+	sodium_memzero(pass, sizeof(pass));
 	if (rc != 0)
 		return rc;
 	if (c->json) {
@@ -79,9 +175,15 @@ cmd_init(struct cli *c, int argc, char **argv)
 			printf("No relay yet: you will use your partner's when you pair "
 			    "(`attune pair CODE --relay ADDRESS`).\n");
 		printf("Next: `attune pair` to invite a partner, or `attune pair CODE` to join one.\n");
+		if (a.passphrase)
+			printf("Your history is protected by the passphrase: after attuned starts, "
+			    "`attune unlock`.\n");
 	}
 	attune_reply_free(rep);
 	return 0;
+out:
+	sodium_memzero(pass, sizeof(pass));
+	return rc;
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "clients/cli/cli.h"
@@ -26,6 +27,7 @@ static const struct cli_flag init_flags[] = {
 	{ "name", K_NAME, "NAME", "the name your partners will see (required)" },
 	{ "relay", K_RELAY, "ADDRESS", "your relay, attune://HOST:PORT/KEY (or learn it when pairing)" },
 	{ "invite", K_INVITE, "TOKEN", "an invite from the relay's operator (attune-relay invite)" },
+	{ "passphrase", K_PASSPHRASE, NULL, "protect the history with a passphrase (asked for; attuned then starts locked)" },
 	JSON_FLAG,
 	{ NULL, 0, NULL, NULL }
 };
@@ -88,6 +90,10 @@ static const struct cli_flag wipe_flags[] = {
 	{ "yes", K_CONFIRM, NULL, "do not ask for confirmation" },
 	{ NULL, 0, NULL, NULL }
 };
+static const struct cli_flag passphrase_flags[] = {
+	{ "remove", K_REMOVE, NULL, "remove the passphrase (attuned no longer starts locked)" },
+	{ NULL, 0, NULL, NULL }
+};
 static const struct cli_flag no_flags[] = {
 	{ NULL, 0, NULL, NULL }
 };
@@ -143,6 +149,13 @@ static const struct cli_cmd commands[] = {
 	  "this device. Silent by default: NAME is told nothing. --tell sends a farewell.",
 	  unpair_flags, 1, cmd_unpair },
 	{ "export", "[--json]", "everything this device holds, as JSON", NULL, json_only_flags, 1, cmd_export },
+	{ "unlock", "", "give attuned the passphrase after it started (reads it from the terminal or stdin)",
+	  "Needed after each start of attuned when the history is protected by a passphrase\n"
+	  "(`attune init --passphrase` or `attune passphrase`).", no_flags, 1, cmd_unlock },
+	{ "passphrase", "[--remove]", "set, change or remove the passphrase that protects the history",
+	  "The storage key is then wrapped with Argon2id; attuned starts locked and waits for\n"
+	  "`attune unlock`. Without a passphrase, the key file's permissions protect it.",
+	  passphrase_flags, 1, cmd_passphrase },
 	{ "wipe", "[--yes]", "destroy this device's keys and history",
 	  "Keys first, then files; nothing is sent to anyone. attuned exits afterwards.",
 	  wipe_flags, 0, cmd_wipe },
@@ -314,6 +327,12 @@ cli_daemon_err(struct cli *c, const struct attune_reply *rep)
 	if (strcmp(code, "already-initialised") == 0)
 		return cli_err(CLI_EXIT_FAIL, "this device is already set up: `attune status` shows "
 		    "who you are; `attune wipe` starts over");
+	if (strcmp(code, "locked") == 0)
+		return cli_err(CLI_EXIT_FAIL, "attuned is locked: run `attune unlock` and give the "
+		    "passphrase");
+	if (strcmp(code, "wrong-passphrase") == 0)
+		return cli_err(CLI_EXIT_FAIL, "wrong passphrase: try again with `attune %s`",
+		    c->cmd->name);
 	if (strcmp(code, "no-partner") == 0)
 		return cli_err(CLI_EXIT_FAIL, "you have no partner yet: invite one with `attune pair`");
 	if (strcmp(code, "unknown-partner") == 0)
@@ -616,6 +635,25 @@ cli_ask(const char *prompt, char *buf, size_t cap)
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	return 0;
+}
+
+int
+cli_ask_secret(struct cli *c, const char *prompt, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	int rc, echo_off = 0;
+
+	if (c->tty_in && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+	}
+	rc = cli_ask(c->tty_in ? prompt : "", buf, cap);
+	if (echo_off) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	return rc;
 }
 
 static const struct cli_cmd *

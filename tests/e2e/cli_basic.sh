@@ -33,9 +33,9 @@ sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null && return 0
 run --version
 check "--version prints the version" has "$OUT" '^attune [0-9]+\.[0-9]+\.[0-9]+$'
 run --help
-check "--help lists every command" test "$(printf '%s\n' "$OUT" | grep -cE '^  (init|pair|link|checkin|bid|respond|retract|status|log|watch|partners|devices|revoke|unpair|export|wipe) ')" -eq 16
+check "--help lists every command" test "$(printf '%s\n' "$OUT" | grep -cE '^  (init|pair|link|checkin|bid|respond|retract|status|log|watch|partners|devices|revoke|unpair|export|unlock|passphrase|wipe) ')" -eq 18
 helps=0
-for c in init pair link checkin bid respond retract status log watch partners devices revoke unpair export wipe; do
+for c in init pair link checkin bid respond retract status log watch partners devices revoke unpair export unlock passphrase wipe; do
 	run "$c" --help
 	if [ "$RC" -ne 0 ] || ! has "$OUT" "^usage: attune $c" >/dev/null 2>&1 || ! has "$OUT" '--help'; then
 		echo "# attune $c --help: status $RC" >&2
@@ -231,5 +231,37 @@ sleep 0.3
 run status
 check "after wipe attuned is gone: not running" test "$RC" -eq 3
 check "after wipe no data folder is left" test ! -e "$ATTUNE_HOME/data/store.db"
+
+# A passphrase: attuned starts locked until `attune unlock`.
+export ATTUNE_HOME="$T_DIR/locked"
+mkdir -p -m 700 "$ATTUNE_HOME"
+start_locked() {
+	bg_start "$T_DIR/locked.$1.log" "$BUILD/attuned"
+	LPID=$BG_PID
+	wait_for_line "$T_DIR/locked.$1.log" "listening on"
+}
+stop_locked() { kill "$LPID"; wait "$LPID" 2>/dev/null; }
+check "a second attuned starts" start_locked 1
+OUT=$(printf 'open sesame\n' | "$ATTUNE" init --name Kim --passphrase 2>&1) && RC=0 || RC=$?
+check "init --passphrase reads it from stdin off a terminal" has "$OUT" 'protected by the passphrase'
+stop_locked
+check "attuned restarts" start_locked 2
+run status
+check "after a restart: locked, says to unlock" has "$ERR" 'attuned is locked: run .attune unlock.'
+OUT=$(printf 'open barley\n' | "$ATTUNE" unlock 2>&1) && RC=0 || RC=$?
+check "a wrong passphrase: refused, exit 1" test "$RC" -eq 1
+check "with a sentence" has "$OUT" 'wrong passphrase: try again with .attune unlock.'
+run unlock secret-on-the-command-line
+check "a passphrase on the command line is refused" has "$ERR" 'read from the terminal or stdin'
+OUT=$(printf 'open sesame\n' | "$ATTUNE" unlock 2>&1) && RC=0 || RC=$?
+check "the right passphrase unlocks" has "$OUT" '^Unlocked\.$'
+run status
+check "status works once unlocked" has "$OUT" '^Kim \(you\)'
+run passphrase --remove
+check "passphrase --remove" has "$OUT" '^Passphrase removed'
+stop_locked
+check "attuned restarts again" start_locked 3
+run status
+check "without a passphrase it starts unlocked" has "$OUT" '^Kim \(you\)'
 
 done_testing

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/x3dh.h"
 #include "daemon/ctx.h"
@@ -16,28 +17,6 @@
 
 #define DEVLIST_DOMAIN "attune/1 devlist"
 #define DEVLIST_HDR (1 + 32 + 8 + 1)
-
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 /* Ed25519 over domain || msg, without copying msg around twice. */
 static int
@@ -69,7 +48,7 @@ devlist_make(uint8_t *out, size_t cap, const uint8_t person_sk[64], uint64_t ver
 		return ATT_ETOOBIG;
 	out[0] = DEVLIST_VERSION;
 	crypto_sign_ed25519_sk_to_pk(out + 1, person_sk);
-	put_u64(out + 33, ver);
+	be_put64(out + 33, ver);
 	out[41] = (uint8_t)n;
 	for (i = 0; i < n; i++)
 		memcpy(out + DEVLIST_HDR + i * X3DH_DEVREC_LEN, recs[i], X3DH_DEVREC_LEN);
@@ -109,7 +88,7 @@ devlist_verify(struct devlist *dl, const uint8_t *buf, size_t len, const uint8_t
 	if (r != 0)
 		return ATT_EAUTH;
 	memcpy(dl->person, buf + 1, 32);
-	dl->ver = get_u64(buf + 33);
+	dl->ver = be_get64(buf + 33);
 	dl->n = n;
 	for (i = 0; i < n; i++) {
 		const uint8_t *rec = buf + DEVLIST_HDR + i * X3DH_DEVREC_LEN;

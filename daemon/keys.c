@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/keys.h"
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/keyfile.h"
 
@@ -62,26 +63,6 @@ key_write(const char *dir, const char *name, const uint8_t *in, size_t len)
 	int r = key_path(path, sizeof(path), dir, name);
 
 	return r != 0 ? r : keyfile_write(path, in, len);
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
 }
 
 /* storage.key: the raw key, or the wrapped form (then the keys are locked). */
@@ -169,8 +150,8 @@ keys_unlock(struct keys *k, const char *pass, size_t len)
 
 	if (!k->locked)
 		return 0;
-	ops = get_be64(k->wrapped + 5);
-	mem = get_be64(k->wrapped + 13);
+	ops = be_get64(k->wrapped + 5);
+	mem = be_get64(k->wrapped + 13);
 	if (ops > crypto_pwhash_OPSLIMIT_SENSITIVE || mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
 		return ATT_ECORRUPT;
 	if (crypto_pwhash(kek, sizeof(kek), pass, len, k->wrapped + 21, ops, (size_t)mem,
@@ -202,8 +183,8 @@ keys_set_passphrase(struct keys *k, const char *dir, const char *pass, size_t le
 		return key_write(dir, "storage.key", k->storage, 32);
 	memcpy(buf, WRAP_MAGIC, 4);
 	buf[4] = 1;
-	put_be64(buf + 5, crypto_pwhash_OPSLIMIT_INTERACTIVE);
-	put_be64(buf + 13, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	be_put64(buf + 5, crypto_pwhash_OPSLIMIT_INTERACTIVE);
+	be_put64(buf + 13, crypto_pwhash_MEMLIMIT_INTERACTIVE);
 	randombytes_buf(buf + 21, crypto_pwhash_SALTBYTES);
 	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 	if (crypto_pwhash(kek, sizeof(kek), pass, len, buf + 21, crypto_pwhash_OPSLIMIT_INTERACTIVE,

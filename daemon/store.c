@@ -13,6 +13,7 @@
 
 #include "daemon/event.h"
 #include "daemon/store.h"
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/msg.h"
 
@@ -522,10 +523,7 @@ store_event_remove_author(struct store *st, const uint8_t person[32])
 static void
 store_seq_rid(uint8_t rid[8], int64_t seq)
 {
-	int i;
-
-	for (i = 0; i < 8; i++)
-		rid[i] = (uint8_t)((uint64_t)seq >> (56 - 8 * i));
+	be_put64(rid, (uint64_t)seq);
 }
 
 int
@@ -699,26 +697,6 @@ store_session_remove(struct store *st, const uint8_t peer[32])
 
 /* ---- partners: body = person(32) added(8) last_seen(8) name ---- */
 
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static int
 partner_decode(const uint8_t *pt, size_t pl, struct store_partner *p)
 {
@@ -726,8 +704,8 @@ partner_decode(const uint8_t *pt, size_t pl, struct store_partner *p)
 		return ATT_ECORRUPT;
 	memset(p, 0, sizeof(*p));
 	memcpy(p->person, pt, 32);
-	p->added = get_u64(pt + 32);
-	p->last_seen = get_u64(pt + 40);
+	p->added = be_get64(pt + 32);
+	p->last_seen = be_get64(pt + 40);
 	memcpy(p->name, pt + 48, pl - 48);
 	p->name[pl - 48] = '\0';
 	return 0;
@@ -745,8 +723,8 @@ store_partner_write(struct store *st, const struct store_partner *p)
 	store_rid(st, rid, "person", p->person, 32);
 	store_rid(st, nid, "name", p->name, nl);
 	memcpy(buf, p->person, 32);
-	put_u64(buf + 32, p->added);
-	put_u64(buf + 40, p->last_seen);
+	be_put64(buf + 32, p->added);
+	be_put64(buf + 40, p->last_seen);
 	memcpy(buf + 48, p->name, nl);
 	r = store_put_sealed(st, "partners", rid, buf, 48 + nl,
 	    "INSERT OR REPLACE INTO partners (rid, body, nid) VALUES (?, ?, ?)", nid, RID_LEN);
@@ -950,14 +928,14 @@ device_decode(const uint8_t *pt, size_t pl, struct store_device *d)
 
 	if (pl < 75)
 		return ATT_ECORRUPT;
-	rl = ((size_t)pt[73] << 8) | pt[74];
+	rl = be_get16(pt + 73);
 	if (rl > STORE_RECORD_MAX || pl != 75 + rl)
 		return ATT_ECORRUPT;
 	memset(d, 0, sizeof(*d));
 	memcpy(d->relay, pt, 32);
 	memcpy(d->person, pt + 32, 32);
 	d->revoked = pt[64] != 0;
-	d->added = get_u64(pt + 65);
+	d->added = be_get64(pt + 65);
 	d->record_len = rl;
 	memcpy(d->record, pt + 75, rl);
 	return 0;
@@ -976,9 +954,8 @@ store_device_put(struct store *st, const struct store_device *d)
 	memcpy(buf, d->relay, 32);
 	memcpy(buf + 32, d->person, 32);
 	buf[64] = d->revoked ? 1 : 0;
-	put_u64(buf + 65, d->added);
-	buf[73] = (uint8_t)(d->record_len >> 8);
-	buf[74] = (uint8_t)d->record_len;
+	be_put64(buf + 65, d->added);
+	be_put16(buf + 73, (uint16_t)d->record_len);
 	memcpy(buf + 75, d->record, d->record_len);
 	r = store_put_sealed(st, "devices", rid, buf, 75 + d->record_len,
 	    "INSERT OR REPLACE INTO devices (rid, body, owner) VALUES (?, ?, ?)", owner, RID_LEN);
@@ -1071,10 +1048,7 @@ store_device_remove(struct store *st, const uint8_t relay[32])
 static void
 store_u32_rid(uint8_t rid[4], uint32_t id)
 {
-	rid[0] = (uint8_t)(id >> 24);
-	rid[1] = (uint8_t)(id >> 16);
-	rid[2] = (uint8_t)(id >> 8);
-	rid[3] = (uint8_t)id;
+	be_put32(rid, id);
 }
 
 int

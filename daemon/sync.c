@@ -19,6 +19,7 @@
 #include <linux/rtnetlink.h>
 #include <sodium.h>
 
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/addr.h"
 #include "proto/msg.h"
@@ -865,15 +866,11 @@ farewell_input(uint8_t out[sizeof FAREWELL_DOMAIN - 1 + 72], const uint8_t from[
                const uint8_t to[32], uint64_t ts)
 {
 	size_t dl = sizeof FAREWELL_DOMAIN - 1;
-	int i;
 
 	memcpy(out, FAREWELL_DOMAIN, dl);
 	memcpy(out + dl, from, 32);
 	memcpy(out + dl + 32, to, 32);
-	for (i = 7; i >= 0; i--) {
-		out[dl + 64 + i] = (uint8_t)ts;
-		ts >>= 8;
-	}
+	be_put64(out + dl + 64, ts);
 }
 
 /* What an opened envelope asks for; runs inside the delivery transaction. */

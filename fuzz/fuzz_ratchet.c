@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/ratchet.h"
 #include "proto/session.h"
@@ -26,15 +27,6 @@ size_t fuzz_ratchet_fixed(uint8_t *out, int sender);
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 #define FIXED_LEN (1 + 1 + 64 + 6 * 32 + 3 * 4 + 1 + 4)
 #define BLOB_MAX (FIXED_LEN + 32 + 2 * 68)
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static void
 fill(uint8_t *p, uint8_t v)
@@ -67,18 +59,18 @@ fuzz_ratchet_fixed(uint8_t *out, int sender)
 	fill(p, 0x44), p += 32;				/* rk */
 	fill(p, 0x66), p += 32;				/* cks: the receiver's ckr */
 	fill(p, 0x66), p += 32;				/* ckr */
-	put32(p, 2), p += 4;				/* ns */
-	put32(p, 2), p += 4;				/* nr */
-	put32(p, 1), p += 4;				/* pn */
+	be_put32(p, 2), p += 4;				/* ns */
+	be_put32(p, 2), p += 4;				/* nr */
+	be_put32(p, 1), p += 4;				/* pn */
 	*p++ = sender ? 0 : 1;				/* previous peer keys */
-	put32(p, sender ? 0 : 2), p += 4;		/* skipped keys */
+	be_put32(p, sender ? 0 : 2), p += 4;		/* skipped keys */
 	if (!sender) {
 		memcpy(p, prev, 32), p += 32;
 		memcpy(p, send_pk, 32), p += 32;
-		put32(p, 0), p += 4;
+		be_put32(p, 0), p += 4;
 		fill(p, 0x77), p += 32;
 		memcpy(p, prev, 32), p += 32;
-		put32(p, 5), p += 4;
+		be_put32(p, 5), p += 4;
 		fill(p, 0x88), p += 32;
 	}
 	return (size_t)(p - out);
@@ -189,7 +181,7 @@ decrypt_session(const uint8_t *d, size_t n)
 	*p++ = 1;
 	*p++ = 0;
 	memset(p, 0xee, X3DH_HEADER_LEN), p += X3DH_HEADER_LEN;
-	put32(p, (uint32_t)blen), p += 4;
+	be_put32(p, (uint32_t)blen), p += 4;
 	memcpy(p, blob, blen), p += blen;
 	*p++ = 0;					/* no X3DH ephemerals seen */
 	rlen = (size_t)(p - rec);

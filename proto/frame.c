@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/frame.h"
 
@@ -86,7 +87,7 @@ frame_dec_feed(struct frame_dec *d, const uint8_t *in, size_t in_len,
 			d->hdr[d->hdr_have++] = in[pos++];
 		if (d->hdr_have < FRAME_HDR)
 			return (int)pos;
-		n = (size_t)d->hdr[0] << 8 | d->hdr[1];
+		n = be_get16(d->hdr);
 		if (n > d->max)
 			return d->err = ATT_ETOOBIG;
 		if (in_len - pos >= n) {
@@ -138,7 +139,6 @@ frame_put_header(uint8_t hdr[FRAME_HDR], size_t body_len)
 {
 	if (body_len > FRAME_MAX)
 		return ATT_ETOOBIG;
-	hdr[0] = (uint8_t)(body_len >> 8);
-	hdr[1] = (uint8_t)body_len;
+	be_put16(hdr, (uint16_t)body_len);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "proto/be.h"
 #include "proto/cpace.h"
 #include "proto/err.h"
 #include "proto/pake.h"
@@ -131,10 +132,7 @@ start_cpace(struct pake *p, const uint8_t sid[SIDBYTES])
 	size_t lens[2] = { sizeof(CI_PREFIX) - 1, sizeof(np) };
 	int n;
 
-	np[0] = (uint8_t)(p->nameplate >> 24);
-	np[1] = (uint8_t)(p->nameplate >> 16);
-	np[2] = (uint8_t)(p->nameplate >> 8);
-	np[3] = (uint8_t)p->nameplate;
+	be_put32(np, p->nameplate);
 	if ((n = cpace_lv_cat(ci, sizeof(ci), 2, parts, lens)) < 0)
 		return n;
 	p->c = cpace_new(p->initiator, (const uint8_t *)p->code, p->code_len, ci, (size_t)n,

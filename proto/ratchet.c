@@ -1,6 +1,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/hkdf.h"
 #include "proto/ratchet.h"
@@ -48,21 +49,6 @@ struct pending {
 	struct skipped *k;
 	uint32_t n, cap;
 };
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* KDF_RK: (rk, ck) = HKDF-SHA256(salt = rk, ikm = dh_out, info). */
 static int
@@ -220,8 +206,8 @@ ratchet_encrypt(struct ratchet *r, uint8_t *out, size_t cap,
 	if (r->ns == UINT32_MAX)
 		return ATT_ENONCE;
 	memcpy(out, r->dhs_pk, 32);
-	put32(out + 32, r->pn);
-	put32(out + 36, r->ns);
+	be_put32(out + 32, r->pn);
+	be_put32(out + 36, r->ns);
 	kdf_ck(r->cks, mk, r->cks);
 	if ((rc = aead_keys(kn, ad, mk, r, out)) == 0) {
 		crypto_aead_xchacha20poly1305_ietf_encrypt(out + RATCHET_HEADER_LEN, NULL,
@@ -358,8 +344,8 @@ ratchet_decrypt(struct ratchet *r, uint8_t *out, size_t cap,
 	if (cap < pt_len)
 		return ATT_EINVAL;
 	memcpy(dh, msg, 32);
-	pn = get32(msg + 32);
-	n = get32(msg + 36);
+	pn = be_get32(msg + 32);
+	n = be_get32(msg + 36);
 
 	/* 1. A key we stored when we skipped past this message. */
 	for (i = 0; i < r->nskip; i++) {
@@ -511,16 +497,16 @@ ratchet_save(const struct ratchet *r, uint8_t *out, size_t cap)
 	memcpy(p, r->rk, 32), p += 32;
 	memcpy(p, r->cks, 32), p += 32;
 	memcpy(p, r->ckr, 32), p += 32;
-	put32(p, r->ns), p += 4;
-	put32(p, r->nr), p += 4;
-	put32(p, r->pn), p += 4;
+	be_put32(p, r->ns), p += 4;
+	be_put32(p, r->nr), p += 4;
+	be_put32(p, r->pn), p += 4;
 	*p++ = r->nprev;
-	put32(p, r->nskip), p += 4;
+	be_put32(p, r->nskip), p += 4;
 	for (i = 0; i < r->nprev; i++)
 		memcpy(p, r->prev[i], 32), p += 32;
 	for (i = 0; i < r->nskip; i++) {
 		memcpy(p, r->skip[i].dh, 32), p += 32;
-		put32(p, r->skip[i].n), p += 4;
+		be_put32(p, r->skip[i].n), p += 4;
 		memcpy(p, r->skip[i].mk, 32), p += 32;
 	}
 	return (int)(p - out);
@@ -545,7 +531,7 @@ ratchet_load(struct ratchet **out, const uint8_t *buf, size_t len)
 	if (len < FIXED_LEN)
 		return ATT_ETRUNCATED;
 	nprev = buf[FIXED_LEN - 5];
-	nskip = get32(buf + FIXED_LEN - 4);
+	nskip = be_get32(buf + FIXED_LEN - 4);
 	if ((buf[1] & ~F_ALL) != 0 || nskip > RATCHET_MAX_SKIPPED ||
 	    nprev > RATCHET_PREV_KEYS ||
 	    len != FIXED_LEN + (size_t)nprev * 32 + (size_t)nskip * SKIP_LEN)
@@ -561,9 +547,9 @@ ratchet_load(struct ratchet **out, const uint8_t *buf, size_t len)
 	memcpy(r->rk, p, 32), p += 32;
 	memcpy(r->cks, p, 32), p += 32;
 	memcpy(r->ckr, p, 32), p += 32;
-	r->ns = get32(p), p += 4;
-	r->nr = get32(p), p += 4;
-	r->pn = get32(p), p += 4;
+	r->ns = be_get32(p), p += 4;
+	r->nr = be_get32(p), p += 4;
+	r->pn = be_get32(p), p += 4;
 	r->nprev = (uint8_t)nprev;
 	p += 1 + 4;
 	for (i = 0; i < nprev; i++)
@@ -580,7 +566,7 @@ ratchet_load(struct ratchet **out, const uint8_t *buf, size_t len)
 		goto bad;
 	for (i = 0; i < nskip; i++) {
 		memcpy(r->skip[i].dh, p, 32), p += 32;
-		r->skip[i].n = get32(p), p += 4;
+		r->skip[i].n = be_get32(p), p += 4;
 		memcpy(r->skip[i].mk, p, 32), p += 32;
 	}
 	r->nskip = nskip;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/pcode.h"
 #include "proto/safety.h"
@@ -53,13 +54,11 @@ safety_hash(uint8_t h[SAFETY_HASHBYTES], const uint8_t *transcript, size_t trans
 int
 safety_digits(char *out, size_t cap, const uint8_t h[SAFETY_HASHBYTES])
 {
-	uint64_t v = 0;
+	uint64_t v;
 	unsigned long long a, b, c;
-	int i, n;
+	int n;
 
-	for (i = 0; i < 8; i++)
-		v = v << 8 | h[i];
-	v %= 1000000000000ULL;
+	v = be_get64(h) % 1000000000000ULL;
 	a = v / 100000000ULL;
 	b = v / 10000ULL % 10000ULL;
 	c = v % 10000ULL;

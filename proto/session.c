@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/be.h"
 #include "proto/envelope.h"
 #include "proto/err.h"
 #include "proto/ratchet.h"
@@ -27,21 +28,6 @@ struct session {
 
 #define REC_FIXED (1 + 3 * 32 + 1)
 #define STATE_FIXED (1 + X3DH_HEADER_LEN + 4)
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 struct session *
 session_new(const uint8_t my_dh_pk[static 32], const uint8_t peer_dh_pk[static 32],
@@ -350,7 +336,7 @@ session_save(const struct session *s, uint8_t *out, size_t cap)
 
 		*p++ = s->st[i].initiator;
 		memcpy(p, s->st[i].x3dh, X3DH_HEADER_LEN), p += X3DH_HEADER_LEN;
-		put32(p, (uint32_t)rl), p += 4;
+		be_put32(p, (uint32_t)rl), p += 4;
 		if ((rc = ratchet_save(s->st[i].r, p, rl)) < 0)
 			return rc;
 		p += rl;
@@ -392,7 +378,7 @@ session_load(struct session **out, const uint8_t *buf, size_t len)
 			goto bad;
 		st->initiator = buf[off];
 		memcpy(st->x3dh, buf + off + 1, X3DH_HEADER_LEN);
-		rl = get32(buf + off + 1 + X3DH_HEADER_LEN);
+		rl = be_get32(buf + off + 1 + X3DH_HEADER_LEN);
 		off += STATE_FIXED;
 		if (rl > len - off)
 			goto bad;

@@ -1,6 +1,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/hkdf.h"
 #include "proto/x3dh.h"
@@ -14,34 +15,6 @@ static const char INFO_X3DH[] = "attune x3dh v1";
 
 #define SIG_LEN crypto_sign_BYTES
 #define DOM_MAX 32
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
 
 /* Signs domain || body[0..body_len) into body + body_len. */
 static int
@@ -87,7 +60,7 @@ x3dh_devrec_make(uint8_t rec[static X3DH_DEVREC_LEN], const struct x3dh_devrec *
 	memcpy(p, d->sign_pk, 32), p += 32;
 	memcpy(p, d->dh_pk, 32), p += 32;
 	memcpy(p, d->relay_pk, 32), p += 32;
-	put64(p, d->created), p += 8;
+	be_put64(p, d->created), p += 8;
 	return sign_record(rec, (size_t)(p - rec), DOM_DEVREC, person_sk);
 }
 
@@ -111,7 +84,7 @@ x3dh_devrec_verify(struct x3dh_devrec *d, const uint8_t *rec, size_t len,
 	memcpy(d->sign_pk, p, 32), p += 32;
 	memcpy(d->dh_pk, p, 32), p += 32;
 	memcpy(d->relay_pk, p, 32), p += 32;
-	d->created = get64(p);
+	d->created = be_get64(p);
 	return 0;
 }
 
@@ -120,8 +93,8 @@ x3dh_spk_make(uint8_t rec[static X3DH_SPK_LEN], uint8_t spk_sk[static 32],
     uint32_t id, uint64_t created, const uint8_t sign_sk[static 64])
 {
 	rec[0] = X3DH_VERSION;
-	put32(rec + 1, id);
-	put64(rec + 5, created);
+	be_put32(rec + 1, id);
+	be_put64(rec + 5, created);
 	crypto_box_keypair(rec + 13, spk_sk);
 	return sign_record(rec, X3DH_SPK_LEN - SIG_LEN, DOM_SPK, sign_sk);
 }
@@ -133,7 +106,7 @@ x3dh_otk_make(uint8_t rec[static X3DH_OTK_LEN], uint8_t otk_sk[static 32],
 	if (id == X3DH_NO_OTK)
 		return ATT_EINVAL;
 	rec[0] = X3DH_VERSION;
-	put32(rec + 1, id);
+	be_put32(rec + 1, id);
 	crypto_box_keypair(rec + 5, otk_sk);
 	return sign_record(rec, X3DH_OTK_LEN - SIG_LEN, DOM_OTK, sign_sk);
 }
@@ -147,9 +120,9 @@ x3dh_spk_verify(uint32_t *id, uint64_t *created, uint8_t pub[static 32],
 	if ((rc = verify_record(rec, len, X3DH_SPK_LEN, DOM_SPK, sign_pk)) != 0)
 		return rc;
 	if (id != NULL)
-		*id = get32(rec + 1);
+		*id = be_get32(rec + 1);
 	if (created != NULL)
-		*created = get64(rec + 5);
+		*created = be_get64(rec + 5);
 	memcpy(pub, rec + 13, 32);
 	return 0;
 }
@@ -162,10 +135,10 @@ x3dh_otk_verify(uint32_t *id, uint8_t pub[static 32],
 
 	if ((rc = verify_record(rec, len, X3DH_OTK_LEN, DOM_OTK, sign_pk)) != 0)
 		return rc;
-	if (get32(rec + 1) == X3DH_NO_OTK)
+	if (be_get32(rec + 1) == X3DH_NO_OTK)
 		return ATT_EMALFORMED;
 	if (id != NULL)
-		*id = get32(rec + 1);
+		*id = be_get32(rec + 1);
 	memcpy(pub, rec + 5, 32);
 	return 0;
 }
@@ -219,8 +192,8 @@ x3dh_initiate(uint8_t sk[static 32], uint8_t header[static X3DH_HEADER_LEN],
 	header[0] = X3DH_VERSION;
 	memcpy(header + 1, my_dh_pk, 32);
 	memcpy(header + 33, ek_pk, 32);
-	put32(header + 65, spk_id);
-	put32(header + 69, otk_id);
+	be_put32(header + 65, spk_id);
+	be_put32(header + 69, otk_id);
 	memcpy(peer_spk_pub, spk, 32);
 	memcpy(ad, my_dh_pk, 32);
 	memcpy(ad + 32, peer_dh_pk, 32);
@@ -245,9 +218,9 @@ x3dh_header_parse(uint8_t peer_dh_pk[static 32], uint8_t ephemeral[static 32],
 	memcpy(peer_dh_pk, header + 1, 32);
 	memcpy(ephemeral, header + 33, 32);
 	if (spk_id != NULL)
-		*spk_id = get32(header + 65);
+		*spk_id = be_get32(header + 65);
 	if (otk_id != NULL)
-		*otk_id = get32(header + 69);
+		*otk_id = be_get32(header + 69);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "proto/be.h"
 #include "proto/frame.h"
 
 #define MAX_FIELDS 64
@@ -184,7 +185,7 @@ print_frame(int fd)
 
 	if (read_all(fd, hdr, 2) != 0)
 		return -1;
-	len = ((size_t)hdr[0] << 8) | hdr[1];
+	len = be_get16(hdr);
 	body = malloc(len ? len : 1);
 	if (read_all(fd, body, len) != 0) {
 		free(body);
@@ -250,8 +251,7 @@ main(int argc, char **argv)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	if (frame_len >= 0) {
-		hdr[0] = (uint8_t)(frame_len >> 8);
-		hdr[1] = (uint8_t)frame_len;
+		be_put16(hdr, (uint16_t)frame_len);
 		write_all(fd, hdr, 2);
 		r = print_frame(fd);
 		close(fd);
@@ -342,8 +342,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "apic: request too large\n");
 		return 2;
 	}
-	hdr[0] = (uint8_t)(sb.size >> 8);
-	hdr[1] = (uint8_t)sb.size;
+	be_put16(hdr, (uint16_t)sb.size);
 	if (write_all(fd, hdr, 2) != 0 || write_all(fd, sb.data, sb.size) != 0) {
 		fprintf(stderr, "apic: the daemon closed the connection\n");
 		return 2;

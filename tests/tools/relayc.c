@@ -40,6 +40,7 @@
 
 #include "proto/addr.h"
 #include "proto/b64.h"
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/frame.h"
 #include "proto/keyfile.h"
@@ -179,7 +180,7 @@ read_frame(int fd, uint8_t *body, double deadline)
 
 	if ((r = read_exact(fd, hdr, 2, deadline)) < 0)
 		return r;
-	len = hdr[0] << 8 | hdr[1];
+	len = be_get16(hdr);
 	if ((r = read_exact(fd, body, (size_t)len, deadline)) < 0)
 		return r;
 	return len;

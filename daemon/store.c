@@ -830,18 +830,18 @@ partner_cmp(const void *a, const void *b)
 	return strcmp(((const struct store_partner *)a)->name, ((const struct store_partner *)b)->name);
 }
 
-int
-store_partner_list(struct store *st, struct store_partner **out, size_t *n)
+/*
+ * Every row (rid, body) that s yields from table, opened and decoded into a
+ * grown array of size-byte elements. Finalizes s. On error frees the array.
+ */
+static int
+store_collect(struct store *st, sqlite3_stmt *s, const char *table, size_t size,
+    int (*decode)(const uint8_t *pt, size_t pl, void *elem), void **out, size_t *n)
 {
-	sqlite3_stmt *s = store_prep(st, "SELECT rid, body FROM partners");
-	struct store_partner *list = NULL, *grown;
+	unsigned char *list = NULL, *grown;
 	size_t cnt = 0;
 	int r = 0, rc;
 
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return ATT_EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		uint8_t *pt;
 		size_t pl;
@@ -850,18 +850,18 @@ store_partner_list(struct store *st, struct store_partner **out, size_t *n)
 			r = ATT_ECORRUPT;
 			break;
 		}
-		r = store_open_body(st, "partners", sqlite3_column_blob(s, 0), RID_LEN,
+		r = store_open_body(st, table, sqlite3_column_blob(s, 0), RID_LEN,
 		    sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), &pt, &pl);
 		if (r != 0)
 			break;
-		grown = realloc(list, (cnt + 1) * sizeof(*list));
+		grown = realloc(list, (cnt + 1) * size);
 		if (grown == NULL) {
 			store_blob_free(pt, pl);
 			r = ATT_ENOMEM;
 			break;
 		}
 		list = grown;
-		r = partner_decode(pt, pl, &list[cnt]);
+		r = decode(pt, pl, list + cnt * size);
 		store_blob_free(pt, pl);
 		if (r != 0)
 			break;
@@ -874,8 +874,34 @@ store_partner_list(struct store *st, struct store_partner **out, size_t *n)
 		free(list);
 		return r;
 	}
+	*out = list;
+	*n = cnt;
+	return 0;
+}
+
+static int
+partner_decode_elem(const uint8_t *pt, size_t pl, void *elem)
+{
+	return partner_decode(pt, pl, elem);
+}
+
+int
+store_partner_list(struct store *st, struct store_partner **out, size_t *n)
+{
+	sqlite3_stmt *s = store_prep(st, "SELECT rid, body FROM partners");
+	void *list;
+	size_t cnt;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return ATT_EIO;
+	r = store_collect(st, s, "partners", sizeof(**out), partner_decode_elem, &list, &cnt);
+	if (r != 0)
+		return r;
 	if (cnt > 1)
-		qsort(list, cnt, sizeof(*list), partner_cmp);
+		qsort(list, cnt, sizeof(**out), partner_cmp);
 	*out = list;
 	*n = cnt;
 	return 0;
@@ -979,15 +1005,21 @@ store_device_get(struct store *st, const uint8_t relay[32], struct store_device 
 	return r;
 }
 
+static int
+device_decode_elem(const uint8_t *pt, size_t pl, void *elem)
+{
+	return device_decode(pt, pl, elem);
+}
+
 int
 store_device_list(struct store *st, const uint8_t *person, struct store_device **out, size_t *n)
 {
 	uint8_t owner[RID_LEN];
 	sqlite3_stmt *s = store_prep(st, person != NULL ?
 	    "SELECT rid, body FROM devices WHERE owner = ?" : "SELECT rid, body FROM devices");
-	struct store_device *list = NULL, *grown;
-	size_t cnt = 0;
-	int r = 0, rc;
+	void *list;
+	size_t cnt;
+	int r;
 
 	*out = NULL;
 	*n = 0;
@@ -997,38 +1029,9 @@ store_device_list(struct store *st, const uint8_t *person, struct store_device *
 		store_rid(st, owner, "person", person, 32);
 		sqlite3_bind_blob(s, 1, owner, RID_LEN, SQLITE_STATIC);
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		uint8_t *pt;
-		size_t pl;
-
-		if (sqlite3_column_bytes(s, 0) != RID_LEN) {
-			r = ATT_ECORRUPT;
-			break;
-		}
-		r = store_open_body(st, "devices", sqlite3_column_blob(s, 0), RID_LEN,
-		    sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), &pt, &pl);
-		if (r != 0)
-			break;
-		grown = realloc(list, (cnt + 1) * sizeof(*list));
-		if (grown == NULL) {
-			store_blob_free(pt, pl);
-			r = ATT_ENOMEM;
-			break;
-		}
-		list = grown;
-		r = device_decode(pt, pl, &list[cnt]);
-		store_blob_free(pt, pl);
-		if (r != 0)
-			break;
-		cnt++;
-	}
-	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = ATT_EIO;
-	sqlite3_finalize(s);
-	if (r != 0) {
-		free(list);
+	r = store_collect(st, s, "devices", sizeof(**out), device_decode_elem, &list, &cnt);
+	if (r != 0)
 		return r;
-	}
 	*out = list;
 	*n = cnt;
 	return 0;

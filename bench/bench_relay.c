@@ -430,8 +430,12 @@ fig(const struct fig *f, size_t n, const char *name)
 static void
 print_ratio(double rel, double mq, int higher_better)
 {
+	if (mq == -1) {             /* no such figure */
+		printf(" %14s %9s", "-", "");
+		return;
+	}
 	if (mq <= 0 || rel <= 0) {
-		printf(" %14s %9s", mq >= 0 ? "" : "-", "");
+		printf(" %14.0f %9s", mq, "");
 		return;
 	}
 	printf(" %14.0f %8.2fx", mq, higher_better ? rel / mq : mq / rel);

@@ -11,13 +11,11 @@
 
 #define LOG_DEFAULT_SINCE "7d"
 
-/* A request without fields whose reply is printed by render (or as JSON). */
+/* A command without arguments: sends a request of type without fields, gets its reply. */
 static int
-simple_read(struct cli *c, int argc, char **argv, const char *type,
-    void (*render)(FILE *, const msgpack_object *, const struct render_opts *))
+call_no_args(struct cli *c, int argc, char **argv, const char *type, struct attune_reply **rep)
 {
 	struct attune_req req;
-	struct attune_reply *rep;
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
@@ -27,9 +25,20 @@ simple_read(struct cli *c, int argc, char **argv, const char *type,
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
 	attune_req_begin(c->conn, &req, type, 0);
-	rc = cli_call(c, &req, &rep, 0);
+	rc = cli_call(c, &req, rep, 0);
 	attune_req_free(&req);
-	if (rc != 0)
+	return rc;
+}
+
+/* A request without fields whose reply is printed by render (or as JSON). */
+static int
+simple_read(struct cli *c, int argc, char **argv, const char *type,
+    void (*render)(FILE *, const msgpack_object *, const struct render_opts *))
+{
+	struct attune_reply *rep;
+	int rc;
+
+	if ((rc = call_no_args(c, argc, argv, type, &rep)) != 0)
 		return rc;
 	if (c->json || render == NULL)
 		cli_print_json(c, attune_reply_root(rep), 0);
@@ -118,21 +127,11 @@ cmd_log(struct cli *c, int argc, char **argv)
 int
 cmd_watch(struct cli *c, int argc, char **argv)
 {
-	struct attune_req req;
 	struct attune_reply *rep;
 	const msgpack_object *ev;
-	int rc, rest;
+	int rc;
 
-	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
-		return rc;
-	if (rest < argc)
-		return cli_usage_err(c, "unexpected '%s'", argv[rest]);
-	if ((rc = cli_connect(c)) != 0)
-		return rc;
-	attune_req_begin(c->conn, &req, "watch", 0);
-	rc = cli_call(c, &req, &rep, 0);
-	attune_req_free(&req);
-	if (rc != 0)
+	if ((rc = call_no_args(c, argc, argv, "watch", &rep)) != 0)
 		return rc;
 	attune_reply_free(rep);
 	/* One line per event, flushed at once: watch feeds scripts and notifiers. */

@@ -79,7 +79,7 @@ REPLAY_BINS:= $(patsubst fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
 FUZZ_BINS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 PROGRAMS   := $(RELAY_BIN) $(DAEMON_BIN) $(CLI_BIN)
 
-.PHONY: all check asan fuzz fuzz-build bench demo deps install uninstall clean \
+.PHONY: all check asan fuzz fuzz-build bench soak demo deps install uninstall clean \
         test-bins need-deps
 .DEFAULT_GOAL := all
 # Keep objects that pattern rules build on the way to a binary.
@@ -163,6 +163,11 @@ fuzz-build: $(FUZZ_BINS)
 bench: need-deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) sh scripts/bench.sh
+
+# The long kill -9 durability run (100 rounds, 8 senders); make check runs 20.
+soak: need-deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(BUILD) SOAK=1 bash tests/e2e/relay_durability.sh
 
 demo: need-deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -15,7 +15,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 LOGS="$BUILD/test-logs"
 mkdir -p "$LOGS"
-SUITE_TIMEOUT=${SUITE_TIMEOUT:-900}
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-300}
 pass=0 fail=0 skip=0 failed_suites=""
 
 # run_suite NAME CMD...: runs one suite, tallies its TAP lines.

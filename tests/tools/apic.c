@@ -9,7 +9,8 @@
  * FIELD forms: k=123 (uint), k=true|false (bool), k=text (str), k:s=123 (str),
  * k[]=a,b (array of str; k[]= is empty), m.f[]=a,b (map m: field f -> array).
  * SOCKET defaults to $ATTUNE_HOME/attuned.sock. -n N also prints the next N
- * frames (watch pushes, pairing results). Exit status 0 when the first reply
+ * frames (watch pushes, pairing results). Gives up (SIGALRM) after
+ * $APIC_TIMEOUT seconds, default 120. Exit status 0 when the first reply
  * is not an error, 1 when it is, 2 on a usage or connection problem.
  */
 #include <jansson.h>
@@ -221,6 +222,9 @@ main(int argc, char **argv)
 	uint8_t hdr[2];
 
 	signal(SIGPIPE, SIG_IGN);
+	/* A test that waits on a daemon that never answers fails in two minutes
+	 * instead of holding the whole suite until the runner's timeout. */
+	alarm(getenv("APIC_TIMEOUT") ? (unsigned)atoi(getenv("APIC_TIMEOUT")) : 120);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			sock = argv[++i];

@@ -299,15 +299,6 @@ namer_fn(void *arg, const uint8_t key[32])
 	return NULL;
 }
 
-static void
-pk_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
 /* Reads an optional array of partner names into person keys. */
 static int
 get_audience(struct call *k, const char *field, const msgpack_object *map,
@@ -923,15 +914,15 @@ pack_event(struct call *k, msgpack_packer *pk, const struct view *v, const struc
 
 	if (ev->kind == EVENT_BID) {
 		event_pack_api(pk, ev, namer_fn, &nm, 1);
-		pk_str(pk, "state");
-		pk_str(pk, bid_state(v, ev));
+		msg_pack_str(pk, "state");
+		msg_pack_str(pk, bid_state(v, ev));
 		return;
 	}
 	if (ev->kind == EVENT_RESPONSE && ev->has_checkin)
 		ci = view_find(v, ev->checkin);
 	event_pack_api(pk, ev, namer_fn, &nm, ci != NULL);
 	if (ci != NULL) {
-		pk_str(pk, "checkin");
+		msg_pack_str(pk, "checkin");
 		event_pack_api(pk, ci, namer_fn, &nm, 0);
 	}
 }
@@ -991,13 +982,13 @@ h_status(struct call *k)
 	msg_out_begin(k->out, "status", k->id, 5);
 	msg_out_key(k->out, "me");
 	msgpack_pack_map(pk, 7);
-	pk_str(pk, "name"); pk_str(pk, d->name);
-	pk_str(pk, "device"); pk_str(pk, dev);
-	pk_str(pk, "relay"); pk_str(pk, relay);
-	pk_str(pk, "connected"); connected ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-	pk_str(pk, "outbox"); msgpack_pack_uint64(pk, outbox);
-	pk_str(pk, "undecryptable"); msgpack_pack_uint64(pk, undec);
-	pk_str(pk, "checkin");
+	msg_pack_str(pk, "name"); msg_pack_str(pk, d->name);
+	msg_pack_str(pk, "device"); msg_pack_str(pk, dev);
+	msg_pack_str(pk, "relay"); msg_pack_str(pk, relay);
+	msg_pack_str(pk, "connected"); connected ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	msg_pack_str(pk, "outbox"); msgpack_pack_uint64(pk, outbox);
+	msg_pack_str(pk, "undecryptable"); msgpack_pack_uint64(pk, undec);
+	msg_pack_str(pk, "checkin");
 	mine = latest_checkin(&v, keys_person_pk(d->keys), now);
 	if (mine != NULL)
 		pack_event(k, pk, &v, mine);
@@ -1010,13 +1001,13 @@ h_status(struct call *k)
 		const struct event *ci = latest_checkin(&v, ps[i].person, now);
 
 		msgpack_pack_map(pk, 3);
-		pk_str(pk, "name"); pk_str(pk, ps[i].name);
-		pk_str(pk, "checkin");
+		msg_pack_str(pk, "name"); msg_pack_str(pk, ps[i].name);
+		msg_pack_str(pk, "checkin");
 		if (ci != NULL)
 			pack_event(k, pk, &v, ci);
 		else
 			msgpack_pack_nil(pk);
-		pk_str(pk, "last_seen");
+		msg_pack_str(pk, "last_seen");
 		if (ps[i].last_seen != 0)
 			msgpack_pack_uint64(pk, ps[i].last_seen);
 		else
@@ -1045,11 +1036,11 @@ h_status(struct call *k)
 
 				/* bids_from_me carry their answers so far. */
 				event_pack_api(pk, e, namer_fn, &nm, want_mine ? 2 : 1);
-				pk_str(pk, "state");
-				pk_str(pk, bid_state(&v, e));
+				msg_pack_str(pk, "state");
+				msg_pack_str(pk, bid_state(&v, e));
 				if (!want_mine)
 					continue;
-				pk_str(pk, "answers");
+				msg_pack_str(pk, "answers");
 				msgpack_pack_array(pk, na);
 				for (a = 0; a < v.n; a++)
 					if (v.ev[a].kind == EVENT_RESPONSE &&
@@ -1077,12 +1068,12 @@ h_status(struct call *k)
 		bid = view_find(&v, e->ref);
 		event_id_hex(e->ref, hex);
 		msgpack_pack_map(pk, 4);
-		pk_str(pk, "bid"); pk_str(pk, hex);
-		pk_str(pk, "who");
+		msg_pack_str(pk, "bid"); msg_pack_str(pk, hex);
+		msg_pack_str(pk, "who");
 		who = namer_fn(&nm, e->mine ? (bid != NULL ? bid->author : e->to[0]) : e->author);
-		pk_str(pk, who != NULL ? who : "?");
-		pk_str(pk, "at"); msgpack_pack_uint64(pk, e->raincheck);
-		pk_str(pk, "mine"); e->mine ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		msg_pack_str(pk, who != NULL ? who : "?");
+		msg_pack_str(pk, "at"); msgpack_pack_uint64(pk, e->raincheck);
+		msg_pack_str(pk, "mine"); e->mine ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 	}
 	view_free(&v);
 	return 0;
@@ -1176,14 +1167,14 @@ pack_partners(struct call *k, msgpack_packer *pk, const struct store_partner *ps
 			live += !devs[j].revoked;
 		free(devs);
 		msgpack_pack_map(pk, 4);
-		pk_str(pk, "name"); pk_str(pk, ps[i].name);
-		pk_str(pk, "since"); msgpack_pack_uint64(pk, ps[i].added);
-		pk_str(pk, "last_seen");
+		msg_pack_str(pk, "name"); msg_pack_str(pk, ps[i].name);
+		msg_pack_str(pk, "since"); msgpack_pack_uint64(pk, ps[i].added);
+		msg_pack_str(pk, "last_seen");
 		if (ps[i].last_seen != 0)
 			msgpack_pack_uint64(pk, ps[i].last_seen);
 		else
 			msgpack_pack_nil(pk);
-		pk_str(pk, "devices"); msgpack_pack_uint64(pk, live);
+		msg_pack_str(pk, "devices"); msgpack_pack_uint64(pk, live);
 	}
 }
 
@@ -1212,14 +1203,14 @@ pack_devices(struct call *k, msgpack_packer *pk, const struct store_device *ds, 
 	for (i = 0; i < nd; i++) {
 		keys_device_id_of(ds[i].relay, id);
 		msgpack_pack_map(pk, 4);
-		pk_str(pk, "id"); pk_str(pk, id);
-		pk_str(pk, "this");
+		msg_pack_str(pk, "id"); msg_pack_str(pk, id);
+		msg_pack_str(pk, "this");
 		if (memcmp(ds[i].relay, keys_relay_pk(k->d->keys), 32) == 0)
 			msgpack_pack_true(pk);
 		else
 			msgpack_pack_false(pk);
-		pk_str(pk, "revoked"); ds[i].revoked ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-		pk_str(pk, "added"); msgpack_pack_uint64(pk, ds[i].added);
+		msg_pack_str(pk, "revoked"); ds[i].revoked ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		msg_pack_str(pk, "added"); msgpack_pack_uint64(pk, ds[i].added);
 	}
 }
 
@@ -1388,9 +1379,9 @@ h_export(struct call *k)
 	msg_out_begin(k->out, "export", k->id, 6);
 	msg_out_key(k->out, "me");
 	msgpack_pack_map(pk, 3);
-	pk_str(pk, "name"); pk_str(pk, d->name);
-	pk_str(pk, "device"); pk_str(pk, dev);
-	pk_str(pk, "person_key"); pk_str(pk, hex);
+	msg_pack_str(pk, "name"); msg_pack_str(pk, d->name);
+	msg_pack_str(pk, "device"); msg_pack_str(pk, dev);
+	msg_pack_str(pk, "person_key"); msg_pack_str(pk, hex);
 	msg_out_key(k->out, "partners");
 	pack_partners(k, pk, ps, np);
 	msg_out_key(k->out, "devices");
@@ -1852,8 +1843,8 @@ api_event_arrived(struct daemon *d, const struct event *ev)
 	msg_out_key(&out, "event");
 	if (ev->kind == EVENT_BID) {
 		event_pack_api(&out.pk, ev, namer_fn, &nm, 1);
-		pk_str(&out.pk, "state");
-		pk_str(&out.pk, "open");
+		msg_pack_str(&out.pk, "state");
+		msg_pack_str(&out.pk, "open");
 	} else {
 		event_pack_api(&out.pk, ev, namer_fn, &nm, 0);
 	}
@@ -1929,14 +1920,14 @@ raincheck_fire(struct api *a, const struct view *due)
 		msg_out_begin(&out, "event", 0, 1);
 		msg_out_key(&out, "event");
 		msgpack_pack_map(&out.pk, 8);
-		pk_str(&out.pk, "kind"); pk_str(&out.pk, "raincheck_due");
-		pk_str(&out.pk, "id"); pk_str(&out.pk, hex);
-		pk_str(&out.pk, "author"); pk_str(&out.pk, d->name);
-		pk_str(&out.pk, "mine"); msgpack_pack_true(&out.pk);
-		pk_str(&out.pk, "ts"); msgpack_pack_uint64(&out.pk, e->raincheck);
-		pk_str(&out.pk, "bid"); pk_str(&out.pk, bidhex);
-		pk_str(&out.pk, "who"); pk_str(&out.pk, who);
-		pk_str(&out.pk, "at"); msgpack_pack_uint64(&out.pk, e->raincheck);
+		msg_pack_str(&out.pk, "kind"); msg_pack_str(&out.pk, "raincheck_due");
+		msg_pack_str(&out.pk, "id"); msg_pack_str(&out.pk, hex);
+		msg_pack_str(&out.pk, "author"); msg_pack_str(&out.pk, d->name);
+		msg_pack_str(&out.pk, "mine"); msgpack_pack_true(&out.pk);
+		msg_pack_str(&out.pk, "ts"); msgpack_pack_uint64(&out.pk, e->raincheck);
+		msg_pack_str(&out.pk, "bid"); msg_pack_str(&out.pk, bidhex);
+		msg_pack_str(&out.pk, "who"); msg_pack_str(&out.pk, who);
+		msg_pack_str(&out.pk, "at"); msgpack_pack_uint64(&out.pk, e->raincheck);
 		for (c = a->conns; c != NULL; c = c->next)
 			if (c->watching)
 				conn_send_out(c, &out);

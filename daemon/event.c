@@ -317,27 +317,15 @@ mapw_free(struct mapw *w)
 static void
 mapw_key(struct mapw *w, const char *k)
 {
-	size_t n = strlen(k);
-
-	msgpack_pack_str(&w->pk, n);
-	msgpack_pack_str_body(&w->pk, k, n);
+	msg_pack_str(&w->pk, k);
 	w->n++;
-}
-
-static void
-pk_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
 }
 
 static void
 mapw_str(struct mapw *w, const char *k, const char *s)
 {
 	mapw_key(w, k);
-	pk_str(&w->pk, s);
+	msg_pack_str(&w->pk, s);
 }
 
 static void
@@ -373,7 +361,7 @@ mapw_words(struct mapw *w, const char *k, const struct event_words *ws)
 	mapw_key(w, k);
 	msgpack_pack_array(&w->pk, ws->n);
 	for (i = 0; i < ws->n; i++)
-		pk_str(&w->pk, ws->w[i]);
+		msg_pack_str(&w->pk, ws->w[i]);
 }
 
 /* Emits the map (header + counted fields) into pk. */
@@ -424,7 +412,7 @@ event_fields(struct mapw *w, const struct event *ev, const uint8_t *reader, int 
 				for (f = 0; f < FIELD_COUNT; f++) {
 					if (ev->only[f] == 0)
 						continue;
-					pk_str(&w->pk, field_names[f]);
+					msg_pack_str(&w->pk, field_names[f]);
 					msgpack_pack_uint32(&w->pk, ev->only[f]);
 				}
 			}
@@ -787,7 +775,7 @@ event_pack_api(msgpack_packer *pk, const struct event *ev, event_name_fn name,
 		mapw_key(&w, "to");
 		msgpack_pack_array(&w.pk, ev->nto);
 		for (i = 0; i < ev->nto; i++)
-			pk_str(&w.pk, name_of(name, arg, ev->to[i]));
+			msg_pack_str(&w.pk, name_of(name, arg, ev->to[i]));
 	}
 	switch (ev->kind) {
 	case EVENT_CHECKIN: {
@@ -803,13 +791,13 @@ event_pack_api(msgpack_packer *pk, const struct event *ev, event_name_fn name,
 
 				if (ev->only[f] == 0)
 					continue;
-				pk_str(&w.pk, field_names[f]);
+				msg_pack_str(&w.pk, field_names[f]);
 				for (i = 0; i < ev->nto && i < 32; i++)
 					cnt += (ev->only[f] >> i) & 1;
 				msgpack_pack_array(&w.pk, cnt);
 				for (i = 0; i < ev->nto && i < 32; i++)
 					if ((ev->only[f] >> i) & 1)
-						pk_str(&w.pk, name_of(name, arg, ev->to[i]));
+						msg_pack_str(&w.pk, name_of(name, arg, ev->to[i]));
 			}
 		}
 		if (ev->mood >= 0)

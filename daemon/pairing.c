@@ -242,12 +242,9 @@ build_intro(struct pairing *p, struct msg_out *o)
 		msgpack_pack_array(&o->pk, np);
 		for (i = 0; r >= 0 && i < np; i++) {
 			msgpack_pack_map(&o->pk, 3);
-			msgpack_pack_str(&o->pk, 4);
-			msgpack_pack_str_body(&o->pk, "name", 4);
-			msgpack_pack_str(&o->pk, strlen(ps[i].name));
-			msgpack_pack_str_body(&o->pk, ps[i].name, strlen(ps[i].name));
-			msgpack_pack_str(&o->pk, 6);
-			msgpack_pack_str_body(&o->pk, "person", 6);
+			msg_pack_str(&o->pk, "name");
+			msg_pack_str(&o->pk, ps[i].name);
+			msg_pack_str(&o->pk, "person");
 			msgpack_pack_bin(&o->pk, 32);
 			msgpack_pack_bin_body(&o->pk, ps[i].person, 32);
 			r = pack_devs(d, o, ps[i].person);

@@ -696,12 +696,10 @@ sync_flush(struct sync *s)
 		if (!in)
 			continue;
 		msgpack_pack_map(&o.pk, 2);
-		msgpack_pack_str(&o.pk, 2);
-		msgpack_pack_str_body(&o.pk, "to", 2);
+		msg_pack_str(&o.pk, "to");
 		msgpack_pack_bin(&o.pk, 32);
 		msgpack_pack_bin_body(&o.pk, items[i].to, 32);
-		msgpack_pack_str(&o.pk, 3);
-		msgpack_pack_str_body(&o.pk, "env", 3);
+		msg_pack_str(&o.pk, "env");
 		msgpack_pack_bin(&o.pk, items[i].len);
 		msgpack_pack_bin_body(&o.pk, items[i].env, items[i].len);
 	}

@@ -567,9 +567,15 @@ pack_str(msgpack_packer *pk, const char *s, size_t n)
 }
 
 void
+msg_pack_str(msgpack_packer *pk, const char *s)
+{
+	pack_str(pk, s, strlen(s));
+}
+
+void
 msg_out_key(struct msg_out *o, const char *key)
 {
-	pack_str(&o->pk, key, strlen(key));
+	msg_pack_str(&o->pk, key);
 }
 
 void

@@ -106,6 +106,8 @@ void msg_out_int(struct msg_out *, const char *key, int64_t v);
 void msg_out_bool(struct msg_out *, const char *key, int v);
 void msg_out_nil(struct msg_out *, const char *key);
 void msg_out_key(struct msg_out *, const char *key);  /* then use pk directly for arrays/maps */
+/* A str of strlen(s) bytes, for writing into pk directly (arrays, maps). */
+void msg_pack_str(msgpack_packer *pk, const char *s);
 /* Whole messages for the common replies (msg_out_reset first, then the message). */
 void msg_out_error(struct msg_out *, uint64_t id, int err, const char *text); /* code = att_errcode(err); text NULL = att_strerror(err) */
 void msg_out_error_code(struct msg_out *, uint64_t id, const char *code, const char *text);

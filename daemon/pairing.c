@@ -715,10 +715,8 @@ pairing_on_record(struct pairing *p, const uint8_t *b, size_t len)
 	struct x3dh_devrec rec;
 	struct store_device dev;
 	struct store_partner *ps = NULL;
-	struct msg_out o;
-	uint8_t *list = NULL;
 	size_t np = 0, i;
-	int r, n;
+	int r;
 
 	r = x3dh_devrec_verify(&rec, b, len, keys_person_pk(d->keys));
 	if (r < 0) {
@@ -735,26 +733,13 @@ pairing_on_record(struct pairing *p, const uint8_t *b, size_t len)
 	if (r < 0)
 		goto out;
 	r = store_device_put(d->store, &dev);
-	list = r >= 0 ? malloc(DEVLIST_MAX) : NULL;
-	if (r >= 0 && list == NULL)
-		r = ATT_ENOMEM;
-	n = r < 0 ? r : devlist_own(d, list, DEVLIST_MAX, NULL);
-	r = n;
-	msg_out_init(&o);
-	if (r >= 0) {
-		msg_out_begin(&o, "devlist", 0, 1);
-		msg_out_bin(&o, "list", list, (size_t)n);
-		r = sync_send_inner(p->s, NULL, msg_out_data(&o), msg_out_len(&o), NULL);
-	}
 	if (r >= 0)
+		r = sync_send_devlist(p->s);
+	if (r >= 0 && p->partners_later)
 		r = store_partner_list(d->store, &ps, &np);
 	for (i = 0; r >= 0 && i < np; i++)
-		r = sync_send_inner(p->s, ps[i].person, msg_out_data(&o), msg_out_len(&o), NULL);
-	for (i = 0; r >= 0 && p->partners_later && i < np; i++)
 		r = sync_tell_own_partner(p->s, &ps[i]);
 	free(ps);
-	msg_out_free(&o);
-	free(list);
 	if (r >= 0)
 		r = store_commit(d->store);
 	else

@@ -785,6 +785,36 @@ ops_send_event(struct sync *s, const struct event *ev, uint64_t *queued)
 	return r < 0 ? r : 0;
 }
 
+int
+sync_send_devlist(struct sync *s)
+{
+	struct daemon *d = s->d;
+	struct store_partner *ps = NULL;
+	struct msg_out o;
+	uint8_t *list;
+	size_t np = 0, i;
+	int r, n;
+
+	list = malloc(DEVLIST_MAX);
+	if (list == NULL)
+		return ATT_ENOMEM;
+	n = devlist_own(d, list, DEVLIST_MAX, NULL);
+	r = n;
+	msg_out_init(&o);
+	if (r >= 0) {
+		inner_wrap(&o, "devlist", "list", list, (size_t)n);
+		r = sync_send_inner(s, NULL, msg_out_data(&o), msg_out_len(&o), NULL);
+	}
+	if (r >= 0)
+		r = store_partner_list(d->store, &ps, &np);
+	for (i = 0; r >= 0 && i < np; i++)
+		r = sync_send_inner(s, ps[i].person, msg_out_data(&o), msg_out_len(&o), NULL);
+	free(ps);
+	msg_out_free(&o);
+	free(list);
+	return r;
+}
+
 /* A partner (name, person key, device records) as our own other devices learn it. */
 int
 sync_tell_own_partner(struct sync *s, const struct store_partner *p)
@@ -1197,12 +1227,7 @@ ops_revoke(struct sync *s, const uint8_t device[32])
 {
 	struct daemon *d = s->d;
 	struct store_device dev;
-	uint8_t *list;
-	struct msg_out o;
-	size_t i;
-	int r, n;
-	struct store_partner *ps = NULL;
-	size_t np = 0;
+	int r;
 
 	if (memcmp(device, keys_relay_pk(d->keys), 32) == 0)
 		return ATT_EPERM;
@@ -1211,14 +1236,9 @@ ops_revoke(struct sync *s, const uint8_t device[32])
 		return r;
 	if (memcmp(dev.person, keys_person_pk(d->keys), 32) != 0)
 		return ATT_EPERM;
-	list = malloc(DEVLIST_MAX);
-	if (list == NULL)
-		return ATT_ENOMEM;
 	r = store_begin(d->store);
-	if (r < 0) {
-		free(list);
+	if (r < 0)
 		return r;
-	}
 	dev.revoked = 1;
 	r = store_device_put(d->store, &dev);
 	if (r >= 0) {
@@ -1226,20 +1246,8 @@ ops_revoke(struct sync *s, const uint8_t device[32])
 		if (r == ATT_ENOTFOUND)
 			r = 0;
 	}
-	n = r < 0 ? r : devlist_own(d, list, DEVLIST_MAX, NULL);
-	r = n;
-	msg_out_init(&o);
-	if (r >= 0) {
-		inner_wrap(&o, "devlist", "list", list, (size_t)n);
-		r = sync_send_inner(s, NULL, msg_out_data(&o), msg_out_len(&o), NULL);
-	}
 	if (r >= 0)
-		r = store_partner_list(d->store, &ps, &np);
-	for (i = 0; r >= 0 && i < np; i++)
-		r = sync_send_inner(s, ps[i].person, msg_out_data(&o), msg_out_len(&o), NULL);
-	free(ps);
-	msg_out_free(&o);
-	free(list);
+		r = sync_send_devlist(s);
 	if (r >= 0)
 		r = store_commit(d->store);
 	else

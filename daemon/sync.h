@@ -62,6 +62,11 @@ void sync_sessions_start(struct sync *s, const uint8_t *person);
  */
 int sync_send_inner(struct sync *s, const uint8_t *person, const uint8_t *pt, size_t len,
                     uint64_t *queued);
+/*
+ * Queues our device list as it now stands (devlist_own) to our own other
+ * devices and to every partner, inside the caller's transaction.
+ */
+int sync_send_devlist(struct sync *s);
 /* Tells our own other devices about partner p (name, person key, devices). */
 int sync_tell_own_partner(struct sync *s, const struct store_partner *p);
 /* Adds device records (msgpack bins) of person after verifying each. */

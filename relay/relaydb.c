@@ -275,6 +275,26 @@ relaydb_is_registered(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN])
 }
 
 int
+relaydb_devices_each(struct relaydb *s, int (*fn)(const uint8_t dev[RELAYDB_KEYLEN], void *),
+    void *arg)
+{
+	sqlite3_stmt *t;
+	int r, out = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT key FROM devices ORDER BY key", -1, &t, NULL) !=
+	    SQLITE_OK)
+		return RELAYDB_EIO;
+	while ((r = sqlite3_step(t)) == SQLITE_ROW)
+		if (sqlite3_column_bytes(t, 0) == RELAYDB_KEYLEN &&
+		    (out = fn(sqlite3_column_blob(t, 0), arg)) != 0)
+			break;
+	sqlite3_finalize(t);
+	if (out != 0)
+		return out;
+	return r == SQLITE_DONE ? 0 : RELAYDB_EIO;
+}
+
+int
 relaydb_register(struct relaydb *s, const uint8_t dev[RELAYDB_KEYLEN], const char *token,
     size_t token_len, uint64_t now)
 {

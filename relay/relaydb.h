@@ -48,6 +48,10 @@ int relaydb_invite_create(struct relaydb *, char token[RELAYDB_TOKEN_MAX + 1],
 int relaydb_invite_count_by(struct relaydb *, const uint8_t dev[RELAYDB_KEYLEN], uint64_t since);
 /* 1 if dev is registered, 0 if not, <0 on error. */
 int relaydb_is_registered(struct relaydb *, const uint8_t dev[RELAYDB_KEYLEN]);
+/* Calls fn with every registered device key, in memcmp order; stops early and
+ * returns what fn returned when that is nonzero. 0, or RELAYDB_EIO. */
+int relaydb_devices_each(struct relaydb *, int (*fn)(const uint8_t dev[RELAYDB_KEYLEN], void *),
+    void *arg);
 /* Uses one use of the invite and registers dev; a registered device needs no invite (0). */
 int relaydb_register(struct relaydb *, const uint8_t dev[RELAYDB_KEYLEN], const char *token,
     size_t token_len, uint64_t now);

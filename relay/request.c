@@ -192,6 +192,9 @@ reg_done(struct commit_op *op)
 	struct conn *c = o->r.c;
 	char id[17];
 
+	/* Committed, whether or not the connection is still there to hear it. */
+	if (op->result >= 0 && c->srv->registered != NULL)
+		regset_add(c->srv->registered, c->dev);
 	if (op_finish(&o->r)) {
 		if (op->result < 0)
 			fail(c, o->r.id, op->result, "register");

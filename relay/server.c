@@ -201,6 +201,13 @@ signal_cb(uv_signal_t *h, int sig)
 	server_stop(h->data);
 }
 
+/* Past REGSET_MAX the set stops: the handshake asks the reader for the rest. */
+static int
+load_registered(const uint8_t dev[RELAYDB_KEYLEN], void *arg)
+{
+	return regset_add(arg, dev) < 0 ? 1 : 0;
+}
+
 int
 server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct relaycfg *cfg,
     const char *host, int port, char *why, size_t why_cap)
@@ -232,6 +239,12 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct r
 		return r;
 	srv->commit = commit_new(loop, srv->writer);
 	srv->devices = htab_new(32);
+	srv->registered = regset_new(REGSET_MAX);
+	if (srv->registered != NULL &&
+	    relaydb_devices_each(srv->reader, load_registered, srv->registered) < 0) {
+		regset_free(srv->registered);
+		srv->registered = NULL;
+	}
 	srv->srcs = limit_srcs_new(65536);
 	srv->nps = nameplates_new(cfg->nameplates_max, cfg->nameplate_ttl, cfg->nameplate_messages,
 	    request_np_push, srv);
@@ -288,6 +301,8 @@ server_free(struct server *srv)
 	nameplates_free(srv->nps);
 	limit_srcs_free(srv->srcs);
 	htab_free(srv->devices);
+	regset_free(srv->registered);
+	srv->registered = NULL;
 	relaydb_close(srv->reader);
 	relaydb_close(srv->writer);
 	keyfile_free(srv->priv);

@@ -19,6 +19,7 @@
 #include "relay/nameplate.h"
 #include "relay/stats.h"
 #include "relay/relaydb.h"
+#include "relay/regset.h"
 
 #define SERVER_KEYLEN 32
 
@@ -37,6 +38,7 @@ struct server {
 	struct relaydb *reader, *writer;
 	struct commit *commit;
 	struct htab *devices;           /* proven device key -> conn */
+	struct regset *registered;      /* registered device keys; NULL: ask the reader */
 	struct limit_srcs *srcs;
 	struct nameplates *nps;
 	struct conn *conns;             /* every open connection */

@@ -124,6 +124,72 @@ cmd_log(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* Waits between tries to reach attuned again: 250 ms, doubling, at most 5 s. */
+#define WATCH_RETRY_FIRST_MS 250
+#define WATCH_RETRY_MAX_MS 5000
+#define WATCH_SUBSCRIBE_TIMEOUT_MS 10000
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	/* A signal ends the sleep early; SIGINT and SIGTERM end the program anyway. */
+	nanosleep(&ts, NULL);
+}
+
+/* One try to connect and subscribe again: 0, or the error (nothing printed). */
+static int
+watch_subscribe(struct cli *c)
+{
+	struct attune_req req;
+	struct attune_reply *rep = NULL;
+	int rc;
+
+	if ((rc = attune_connect(&c->conn, NULL)) != 0) {
+		c->conn = NULL;
+		return rc;
+	}
+	attune_req_begin(c->conn, &req, "watch", 0);
+	rc = attune_call(c->conn, &req, &rep, WATCH_SUBSCRIBE_TIMEOUT_MS);
+	attune_req_free(&req);
+	if (rep != NULL)
+		attune_reply_free(rep);
+	if (rc != 0) {
+		attune_close(c->conn);
+		c->conn = NULL;
+	}
+	return rc;
+}
+
+/*
+ * attuned went away (restarted, stopped): say so once, then try again with
+ * a growing pause until it answers and takes the subscription. Only a signal
+ * ends this. A daemon that answers but refuses (locked, not set up) is told
+ * once too, and tried again: `attune unlock` elsewhere lets watch go on.
+ */
+static void
+watch_reconnect(struct cli *c)
+{
+	int wait_ms = WATCH_RETRY_FIRST_MS, rc, told_refusal = 0;
+
+	attune_close(c->conn);
+	c->conn = NULL;
+	cli_err(0, "attuned went away: reconnecting (Ctrl-C stops)");
+	for (;;) {
+		sleep_ms(wait_ms);
+		if ((rc = watch_subscribe(c)) == 0)
+			break;
+		if (rc == ATTUNE_EDAEMON && !told_refusal) {
+			cli_err(0, "attuned is back but refuses to be watched yet "
+			    "(`attune status` says why): trying again");
+			told_refusal = 1;
+		}
+		wait_ms = wait_ms * 2 > WATCH_RETRY_MAX_MS ? WATCH_RETRY_MAX_MS : wait_ms * 2;
+	}
+	cli_err(0, "attuned is back: watching again");
+}
+
 int
 cmd_watch(struct cli *c, int argc, char **argv)
 {
@@ -142,10 +208,12 @@ cmd_watch(struct cli *c, int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
 		rc = attune_recv(c->conn, &rep, -1);
+		if (rc == ATTUNE_ECLOSED || rc == ATT_EIO) {
+			watch_reconnect(c);
+			continue;
+		}
 		if (rc != 0)
-			return rc == ATTUNE_ECLOSED ?
-			    cli_err(CLI_EXIT_DAEMON, "attuned stopped: start it again, then `attune watch`") :
-			    cli_transport_err(c, rc);
+			return cli_transport_err(c, rc);
 		if (attune_reply_is_error(rep)) {
 			rc = cli_daemon_err(c, rep);
 			attune_reply_free(rep);

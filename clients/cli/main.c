@@ -138,7 +138,10 @@ static const struct cli_cmd commands[] = {
 	{ "log", "[--since 7d] [--json]", "history, newest first, with a trend line per person",
 	  NULL, log_flags, 1, cmd_log },
 	{ "watch", "[--json]", "print events as they arrive (--json: one document per line)",
-	  NULL, json_only_flags, 1, cmd_watch },
+	  "Runs until Ctrl-C. When attuned goes away (restarted, stopped), says so once and\n"
+	  "reconnects (every 250 ms at first, then up to every 5 s), then goes on printing.\n"
+	  "Exit status 3 only when attuned is not running at the start.",
+	  json_only_flags, 1, cmd_watch },
 	{ "partners", "[--json]", "the people you are paired with", NULL, json_only_flags, 1, cmd_partners },
 	{ "devices", "[--json]", "your devices (ids for `attune revoke`)", NULL, json_only_flags, 1, cmd_devices },
 	{ "revoke", "DEVICE", "stop trusting one of your devices (lost, sold)",

@@ -56,6 +56,7 @@ for who in alex sam jo; do
 	mkdir -p -m 700 "$T_DIR/$who"
 	ATTUNE_HOME="$T_DIR/$who" bg_start "$T_DIR/$who.log" "$BUILD/attuned"
 	wait_for_line "$T_DIR/$who.log" 'listening on' || echo "# $who did not start" >&2
+	[ "$who" = alex ] && ALEX_PID=$BG_PID
 done
 for who in alex sam jo; do
 	name="$(tr a-z A-Z <<<"${who:0:1}")${who:1}"
@@ -141,6 +142,7 @@ ATTUNE_HOME="$T_DIR/sam" bg_start "$T_DIR/watch.sam" "$ATTUNE" watch --json
 WATCH_PID=$BG_PID
 # Alex watches in words.
 ATTUNE_HOME="$T_DIR/alex" bg_start "$T_DIR/watch.alex" "$ATTUNE" watch
+ALEX_WATCH_PID=$BG_PID
 check "watch says it is watching" wait_for_line "$T_DIR/watch.alex" '^Watching for check-ins'
 
 # Check-ins: Sam to all (Alex), Jo to Alex, Alex with desire for Sam only.
@@ -241,6 +243,23 @@ check "the answer is in the log, newest first" has "$OUT" "Sam answered \[${BID:
 as alex log --json --since 1d
 check "log --json: events newest first" json "$OUT" \
 	'all(a["ts"] >= b["ts"] for a, b in zip(d["events"], d["events"][1:]))'
+
+# attuned restarts under a running watch: watch says so once, reconnects,
+# subscribes again and goes on printing.
+kill "$ALEX_PID"; wait "$ALEX_PID" 2>/dev/null
+check "alex's watch says once that attuned went away" wait_for_line "$T_DIR/watch.alex" \
+	'^attune: attuned went away: reconnecting'
+ATTUNE_HOME="$T_DIR/alex" bg_start "$T_DIR/alex.2.log" "$BUILD/attuned"
+ALEX_PID=$BG_PID
+check "alex's attuned starts again" wait_for_line "$T_DIR/alex.2.log" 'listening on'
+check "alex's watch subscribes again" wait_for_line "$T_DIR/watch.alex" '^attune: attuned is back: watching again' 20
+check "the watch is still running" kill -0 "$ALEX_WATCH_PID"
+check "it said so only once" test "$(grep -c 'attuned went away' "$T_DIR/watch.alex")" -eq 1
+as sam checkin --mood 4 --desire 2 --capacity good --note "after the restart"
+check "sam checks in after alex's restart" test "$RC" -eq 0
+check "alex's watch prints sam's check-in after the restart" wait_for_line "$T_DIR/watch.alex" \
+	'^ +"after the restart"$' 20
+check "in the same words as before" grep -Eq ' Sam - mood 4/5 - desire 2/5 - capacity good$' "$T_DIR/watch.alex"
 
 # Silent unpair: jo leaves; alex is told nothing, jo keeps nothing of alex.
 as jo unpair Alex --yes

@@ -289,6 +289,141 @@ ask_words(struct cli *c, const char *prompt, struct vocab_list *l, const char *f
 	(void)c;
 }
 
+/* Asks a yes/no question; Enter keeps *out as it is. */
+static int
+ask_yes_no(const char *prompt, int *out)
+{
+	char buf[64];
+
+	for (;;) {
+		if (cli_ask(prompt, buf, sizeof(buf)) != 0)
+			return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
+		if (buf[0] == '\0')
+			return 0;
+		if (strcasecmp(buf, "y") == 0 || strcasecmp(buf, "yes") == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(buf, "n") == 0 || strcasecmp(buf, "no") == 0) {
+			*out = 0;
+			return 0;
+		}
+		fprintf(stderr, "  say yes or no (Enter: no)\n");
+	}
+}
+
+/* The partners' names, as attuned spells them. */
+static int
+partner_names(struct cli *c, struct names *out)
+{
+	struct attune_req req;
+	struct attune_reply *rep;
+	const msgpack_object *items;
+	size_t n = 0, i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = cli_connect(c)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "partners", 0);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	if (attune_get_array(attune_reply_root(rep), "partners", &items, &n) != 0)
+		n = 0;
+	for (i = 0; i < n && out->n < NAMES_MAX; i++)
+		if (attune_get_strz(&items[i], "name", out->name[out->n], NAME_MAX_LEN + 1) == 0)
+			out->n++;
+	attune_reply_free(rep);
+	return 0;
+}
+
+/* A typed name as attuned spells it: the same, or the one partner it matches ignoring case. */
+static const char *
+partner_named(const struct names *partners, const char *typed)
+{
+	const char *found = NULL;
+	size_t i;
+
+	for (i = 0; i < partners->n; i++)
+		if (strcmp(partners->name[i], typed) == 0)
+			return partners->name[i];
+	for (i = 0; i < partners->n; i++) {
+		if (strcasecmp(partners->name[i], typed) != 0)
+			continue;
+		if (found != NULL)
+			return NULL;
+		found = partners->name[i];
+	}
+	return found;
+}
+
+/* Asks who may see the check-in; Enter leaves a->to empty (everyone). */
+static int
+ask_to(struct checkin_args *a)
+{
+	struct names partners, typed;
+	char prompt[NAMES_MAX * (NAME_MAX_LEN + 2) + 64], list[NAMES_MAX * (NAME_MAX_LEN + 2) + 1] = "";
+	char buf[512];
+	size_t i;
+	int rc;
+
+	if ((rc = partner_names(a->c, &partners)) != 0)
+		return rc;
+	for (i = 0; i < partners.n; i++) {
+		strcat(list, partners.name[i]);
+		strcat(list, i + 1 < partners.n ? ", " : "");
+	}
+	snprintf(prompt, sizeof(prompt), "Who may see it (%s; Enter: everyone): ",
+	    partners.n > 0 ? list : "no partner yet");
+	for (;;) {
+		const char *bad = NULL;
+
+		if (cli_ask(prompt, buf, sizeof(buf)) != 0)
+			return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
+		memset(&typed, 0, sizeof(typed));
+		memset(&a->to, 0, sizeof(a->to));
+		if (names_add(a->c, &typed, buf) != 0)
+			continue;
+		for (i = 0; i < typed.n && bad == NULL; i++) {
+			const char *name = partner_named(&partners, typed.name[i]);
+
+			if (name == NULL)
+				bad = typed.name[i];
+			else if (names_add(a->c, &a->to, name) != 0)
+				return CLI_EXIT_USAGE;
+		}
+		if (bad == NULL)
+			return 0;
+		fprintf(stderr, "  no partner is called '%s': say %s, or Enter for everyone\n", bad,
+		    partners.n > 0 ? "names from the list" : "nobody (you have no partner yet)");
+	}
+}
+
+/* Asks how long the check-in holds; Enter leaves a->until 0 (attuned's default, 04:00). */
+static int
+ask_until(struct checkin_args *a)
+{
+	char buf[128], why[200];
+
+	for (;;) {
+		if (cli_ask("Until when does it hold (Enter: 04:00 next morning; or tonight, +3h, "
+		    "tomorrow noon, ...): ", buf, sizeof(buf)) != 0)
+			return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
+		if (buf[0] == '\0') {
+			a->until = 0;
+			return 0;
+		}
+		if (when_parse(buf, a->c->ro.now, &a->until, why, sizeof(why)) != 0)
+			fprintf(stderr, "  %s\n", why);
+		else if (a->until <= a->c->ro.now)
+			fprintf(stderr, "  '%s' is not in the future\n", buf);
+		else
+			return 0;
+	}
+}
+
 static int
 checkin_interactive(struct checkin_args *a, char *note_buf, size_t note_cap)
 {
@@ -307,6 +442,10 @@ checkin_interactive(struct checkin_args *a, char *note_buf, size_t note_cap)
 		if ((rc = ask_words(a->c, "Open to (cuddle, talk, massage, date, sex, space, ...; "
 		    "empty for nothing): ", &a->open_to, "open-to")) != 0)
 			return rc;
+		a->responsive = 0;
+		if ((rc = ask_yes_no("Responsive: open to being warmed up, desire that answers "
+		    "rather than arrives (y/N): ", &a->responsive)) != 0)
+			return rc;
 		for (;;) {
 			if (cli_ask("A note for your partners (up to 280 characters, empty for none): ",
 			    note_buf, note_cap) != 0)
@@ -317,6 +456,10 @@ checkin_interactive(struct checkin_args *a, char *note_buf, size_t note_cap)
 		}
 		if (note_buf[0] != '\0')
 			a->note = note_buf;
+		if ((rc = ask_to(a)) != 0)
+			return rc;
+		if ((rc = ask_until(a)) != 0)
+			return rc;
 	}
 	return 0;
 }

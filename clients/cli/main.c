@@ -116,7 +116,9 @@ static const struct cli_cmd commands[] = {
 	  "`attune link CODE` (no `attune init` there).", pair_flags, 0, cmd_link },
 	{ "checkin", "--mood N --desire N --capacity N [--tag T]... [--open-to X]... [--note TEXT] [--to NAME]...",
 	  "share how you are today",
-	  "With no flags on a terminal, asks for each. Levels take numbers or words:\n"
+	  "With no flags on a terminal, asks for each, also whether responsive, who may see\n"
+	  "it and until when; Enter keeps the default (no, everyone, 04:00 next morning).\n"
+	  "Levels take numbers or words:\n"
 	  "  mood 1-5      awful, low, ok, good, great\n"
 	  "  desire 0-5    none, low, some, medium, high, burning\n"
 	  "  capacity 0-5  none, low, limited, ok, good, full\n"

@@ -186,13 +186,26 @@ sys.stdout.write(out.decode("utf-8", "replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 PY
 OUT=$(LANG=C.UTF-8 LC_ALL=C.UTF-8 python3 "$T_DIR/onterm.py" 7 good 2 ok "tired, sick" cuddle \
-	"typed at a terminal" -- "$ATTUNE" checkin) && RC=0 || RC=$?
+	perhaps yes "typed at a terminal" Nobody "" someday +3h -- "$ATTUNE" checkin) && RC=0 || RC=$?
 check "checkin on a terminal asks, and re-asks after a bad answer" test "$RC" -eq 0
 check "the mood prompt names the words" has "$OUT" 'Mood \(1 awful, 2 low, 3 ok, 4 good, 5 great\):'
 check "a bad answer is explained" has "$OUT" 'say a number 1-5 or one of the words'
+check "it asks whether responsive, Enter meaning no" has "$OUT" '^Responsive: .*\(y/N\):'
+check "a bad yes/no is explained" has "$OUT" 'say yes or no'
+check "it asks who may see it, Enter meaning everyone" has "$OUT" 'Who may see it \(no partner yet; Enter: everyone\):'
+check "a name that is no partner is refused and asked again" has "$OUT" "no partner is called 'Nobody'"
+check "it asks how long it holds, Enter meaning 04:00" has "$OUT" 'Until when does it hold \(Enter: 04:00 next morning'
+check "a time that does not read is explained and asked again" test "$(printf '%s\n' "$OUT" | grep -c '^Until when')" -eq 2
 run status --json
 check "the answers were sent" json "$OUT" \
-	'[d["me"]["checkin"][k] for k in ("mood", "desire", "capacity", "tags", "open_to", "note")] == [4, 2, 3, ["tired", "sick"], ["cuddle"], "typed at a terminal"]'
+	'[d["me"]["checkin"][k] for k in ("mood", "desire", "capacity", "tags", "open_to", "responsive", "note")] == [4, 2, 3, ["tired", "sick"], ["cuddle"], True, "typed at a terminal"]'
+check "to everyone (no audience), valid for the 3 hours asked" json "$OUT" \
+	'"to" not in d["me"]["checkin"] and abs(d["me"]["checkin"]["valid_until"] - (__import__("time").time() + 3 * 3600)) < 120'
+OUT=$(LANG=C.UTF-8 LC_ALL=C.UTF-8 python3 "$T_DIR/onterm.py" 4 2 3 "" "" "" "" "" "" -- "$ATTUNE" checkin) && RC=0 || RC=$?
+check "on a terminal, Enter keeps every default after the levels" test "$RC" -eq 0
+run status --json
+check "the defaults: not responsive, no note, everyone, until 04:00 next morning" json "$OUT" \
+	'(lambda c, t: c["mood"] == 4 and c["responsive"] is False and "note" not in c and not c.get("tags") and "to" not in c and c["valid_until"] == int(t.mktime((lambda l: (l.tm_year, l.tm_mon, l.tm_mday + (l.tm_hour >= 4), 4, 0, 0, 0, 0, -1))(t.localtime(c["ts"])))))(d["me"]["checkin"], __import__("time"))'
 OUT=$(LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm python3 "$T_DIR/onterm.py" -- "$ATTUNE" status)
 check "status on a terminal: Unicode separators" has "$OUT" $'Alex.* \xc2\xb7 .*just now.* \xc2\xb7 mood 4/5'
 check "status on a terminal: colour" has "$OUT" $'\033\\[1mAlex'

@@ -14,7 +14,7 @@
 #define NAME_MAX_LEN 64
 #define ONLY_FIELDS 7
 
-/* Partner names as typed: case kept, comma lists split and trimmed. */
+/* Partner names as typed: case kept, comma lists split and trimmed (vocab_split). */
 struct names {
 	size_t n;
 	char name[NAMES_MAX][NAME_MAX_LEN + 1];
@@ -23,24 +23,13 @@ struct names {
 static int
 names_add(struct cli *c, struct names *l, const char *arg)
 {
-	const char *p = arg;
+	const char *p = arg, *start;
+	size_t len;
 
-	while (*p != '\0') {
-		const char *start, *end;
-		size_t len, i;
+	while (vocab_split(&p, &start, &len)) {
+		size_t i;
 		int dup = 0;
 
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		start = p;
-		while (*p != '\0' && *p != ',')
-			p++;
-		end = p;
-		while (end > start && end[-1] == ' ')
-			end--;
-		len = (size_t)(end - start);
 		if (len > NAME_MAX_LEN)
 			return cli_usage_err(c, "'%.*s...' is longer than a partner's name can be", 20, start);
 		for (i = 0; i < l->n; i++)

@@ -119,27 +119,45 @@ vocab_level_word(enum vocab_scale s, int v)
 	return "?";
 }
 
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+vocab_split(const char **p, const char **item, size_t *len)
+{
+	const char *s = *p, *end;
+
+	while (*s == ',' || is_blank(*s))
+		s++;
+	if (*s == '\0') {
+		*p = s;
+		return 0;
+	}
+	*item = s;
+	while (*s != '\0' && *s != ',')
+		s++;
+	*p = s;
+	for (end = s; end > *item && is_blank(end[-1]); end--)
+		;
+	*len = (size_t)(end - *item);
+	return 1;
+}
+
 int
 vocab_list_add(struct vocab_list *l, const char *arg)
 {
-	const char *p = arg;
+	const char *p = arg, *start;
+	size_t len;
 
-	while (*p != '\0') {
-		const char *start, *end;
+	while (vocab_split(&p, &start, &len)) {
+		const char *end = start + len;
 		char item[VOCAB_ITEM_MAX + 1];
 		size_t n = 0, i;
 		int dup = 0;
 
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		start = p;
-		while (*p != '\0' && *p != ',')
-			p++;
-		end = p;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
 		for (const char *c = start; c < end; c++) {
 			unsigned char ch = (unsigned char)*c;
 

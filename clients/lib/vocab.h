@@ -32,6 +32,13 @@ struct vocab_list {
 	char item[VOCAB_LIST_MAX][VOCAB_ITEM_MAX + 1];
 };
 /*
+ * The next item of a comma list ("tired, stressed", "Sam,Jo"): skips commas
+ * and blanks (spaces, tabs) before it, sets *item and *len to the item
+ * without its surrounding blanks, and moves *p past it. 0 when the list has
+ * no more items (empty items between commas are skipped), 1 otherwise.
+ */
+int vocab_split(const char **p, const char **item, size_t *len);
+/*
  * Adds "tired, stressed" or "tired": split on commas, trimmed, lowercased,
  * inner spaces become '-', duplicates dropped. ATT_ELIMIT when the list is
  * full, ATT_ESTRLONG for an item over VOCAB_ITEM_MAX, ATT_EINVAL for an

@@ -89,6 +89,31 @@ test_lists(void **state)
 	assert_int_equal(vocab_list_add(&l, "q"), ATT_ELIMIT);
 }
 
+/* The one comma-list splitter (tags, offers and partner names): blanks are spaces and tabs. */
+static void
+test_split(void **state)
+{
+	const char *p = " Sam ,\tJo Ann\t,,  ,x", *item;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(vocab_split(&p, &item, &len), 1);
+	assert_int_equal(len, 3);
+	assert_memory_equal(item, "Sam", 3);
+	assert_int_equal(vocab_split(&p, &item, &len), 1);
+	assert_int_equal(len, 6);
+	assert_memory_equal(item, "Jo Ann", 6);
+	assert_int_equal(vocab_split(&p, &item, &len), 1);
+	assert_int_equal(len, 1);
+	assert_memory_equal(item, "x", 1);
+	assert_int_equal(vocab_split(&p, &item, &len), 0);
+	assert_int_equal(vocab_split(&p, &item, &len), 0);
+	p = "\t , ";
+	assert_int_equal(vocab_split(&p, &item, &len), 0);
+	p = "";
+	assert_int_equal(vocab_split(&p, &item, &len), 0);
+}
+
 static void
 test_answers(void **state)
 {
@@ -112,6 +137,7 @@ main(void)
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_words_roundtrip),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_answers),
 	};
 	return cmocka_run_group_tests_name("cli_vocab", tests, NULL, NULL);

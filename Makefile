@@ -94,7 +94,16 @@ need-deps:
 deps:
 	$(Q)sh scripts/deps.sh
 
-$(BUILD)/obj/%.o: %.c
+# Objects depend on the compiler and flags they were built with: changing
+# SANITIZE, FUZZ, CFLAGS or CC in the same BUILD folder rebuilds them.
+FLAGS_STAMP := $(BUILD)/cflags.stamp
+FLAGS_LINE  := $(CC) $(ALL_CFLAGS)
+ifneq ($(FLAGS_LINE),$(file <$(FLAGS_STAMP)))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_STAMP),$(FLAGS_LINE))
+endif
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(QCC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

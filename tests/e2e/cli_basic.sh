@@ -3,31 +3,15 @@
 # person can meet before having a partner, each with its sentence and exit
 # status, input words and times, init, check-in, --json documents, wipe.
 . tests/e2e/lib.sh
+. tests/e2e/cli_helpers.bash
 
-ATTUNE="$BUILD/attune"
 export ATTUNE_HOME="$T_DIR/home"
 mkdir -p -m 700 "$ATTUNE_HOME"
-unset XDG_RUNTIME_DIR
 
 # run ARGS...: attune with stdout in $OUT, stderr in $ERR, status in $RC.
 run() {
 	OUT=$("$ATTUNE" "$@" 2>"$T_DIR/err") && RC=0 || RC=$?
 	ERR=$(cat "$T_DIR/err")
-}
-# has TEXT REGEX: TEXT has a line matching REGEX (shows TEXT if not).
-has() {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then return 0; fi
-	printf '%s\n' "$1" | head -5 | sed 's/^/#   got: /' >&2
-	return 1
-}
-# json TEXT PYEXPR: TEXT parses as one JSON document and PYEXPR (over d) is true.
-json() {
-	printf '%s' "$1" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null && return 0
-	printf '%s\n' "$1" | head -3 | sed 's/^/#   got: /' >&2
-	return 1
 }
 
 run --version

@@ -3,39 +3,8 @@
 # with a code, both of Alex's devices and Sam see the same history, Alex
 # revokes the second device; errors for unknown devices and bad codes.
 . tests/e2e/lib.sh
+. tests/e2e/cli_helpers.bash
 
-ATTUNE="$BUILD/attune"
-unset XDG_RUNTIME_DIR
-
-as() {
-	local who=$1; shift
-	OUT=$(ATTUNE_HOME="$T_DIR/$who" "$ATTUNE" "$@" 2>"$T_DIR/err") && RC=0 || RC=$?
-	ERR=$(cat "$T_DIR/err")
-}
-has() {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then return 0; fi
-	printf '%s\n' "$1" | head -8 | sed 's/^/#   got: /' >&2
-	return 1
-}
-json() {
-	printf '%s' "$1" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>/dev/null && return 0
-	printf '%s\n' "$1" | head -3 | cut -c1-300 | sed 's/^/#   got: /' >&2
-	return 1
-}
-until_has() {
-	local who=$1 re=$2 i=0; shift 2
-	while [ $i -lt 100 ]; do
-		as "$who" "$@"
-		printf '%s\n' "$OUT" | grep -Eq -- "$re" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	printf '%s\n' "$OUT" | head -5 | sed 's/^/#   last: /' >&2
-	return 1
-}
 # invite_code WHO CMD: runs `attune CMD --json` in the background; sets CODE, INV_PID, INV_OUT.
 N=0
 invite_code() {
@@ -57,15 +26,9 @@ inv_wait() {
 	wait "$INV_PID"
 }
 
-mkdir -p "$T_DIR/relay"
-bg_start "$T_DIR/relay.log" "$BUILD/attune-relay" --listen 127.0.0.1:0 --data "$T_DIR/relay"
-check "relay starts" wait_for_line "$T_DIR/relay.log" '^address: attune://'
-RELAY=$(sed -n 's/^address: //p' "$T_DIR/relay.log" | head -1)
-INVITE=$("$BUILD/attune-relay" invite --data "$T_DIR/relay" --uses 3)
+check "relay starts" cli_relay_start
 for who in alex laptop sam; do
-	mkdir -p -m 700 "$T_DIR/$who"
-	ATTUNE_HOME="$T_DIR/$who" bg_start "$T_DIR/$who.log" "$BUILD/attuned"
-	wait_for_line "$T_DIR/$who.log" 'listening on' || echo "# $who did not start" >&2
+	cli_daemon_start "$who"
 done
 as alex init --name Alex --relay "$RELAY" --invite "$INVITE"
 check "alex sets up the first device" test "$RC" -eq 0

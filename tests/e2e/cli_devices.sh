@@ -5,27 +5,6 @@
 . tests/e2e/lib.sh
 . tests/e2e/cli_helpers.bash
 
-# invite_code WHO CMD: runs `attune CMD --json` in the background; sets CODE, INV_PID, INV_OUT.
-N=0
-invite_code() {
-	N=$((N + 1))
-	INV_OUT="$T_DIR/inv$N.out"
-	ATTUNE_HOME="$T_DIR/$1" "$ATTUNE" "$2" --json >"$INV_OUT" 2>"$T_DIR/inv$N.err" &
-	INV_PID=$!
-	T_PIDS="$T_PIDS $INV_PID"
-	wait_for_line "$INV_OUT" '"code"' || return 1
-	CODE=$(head -1 "$INV_OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-}
-inv_wait() {
-	local i=0
-	while kill -0 "$INV_PID" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 150 ] && { kill "$INV_PID"; echo "# inviting side did not finish" >&2; return 124; }
-		sleep 0.1
-	done
-	wait "$INV_PID"
-}
-
 check "relay starts" cli_relay_start
 for who in alex laptop sam; do
 	cli_daemon_start "$who"
@@ -34,24 +13,24 @@ as alex init --name Alex --relay "$RELAY" --invite "$INVITE"
 check "alex sets up the first device" test "$RC" -eq 0
 as sam init --name Sam --relay "$RELAY" --invite "$INVITE"
 check "sam sets up" test "$RC" -eq 0
-check "alex invites sam" invite_code alex pair
+check "alex invites sam" invite_start alex pair
 as sam pair "$CODE"
 check "sam pairs" has "$OUT" '^Paired with Alex\.$'
-inv_wait
+invite_wait
 
 # The second device joins with a code, without init.
 as laptop status
 check "the new device is not set up" has "$ERR" 'not set up yet: run .attune init --name NAME. \(or .attune link CODE.'
-check "alex asks for a link code" invite_code alex link
+check "alex asks for a link code" invite_start alex link
 as laptop link "$CODE"
 check "a code alone on a device without a relay: says to give one" has "$ERR" 'cannot reach the relay \(no relay known: give one with --relay'
 kill "$INV_PID" 2>/dev/null; wait "$INV_PID" 2>/dev/null   # nobody will come for that code
-check "alex asks for a link code again" invite_code alex link
+check "alex asks for a link code again" invite_start alex link
 LINK=$(head -1 "$INV_OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["link"])')
 as laptop link "$LINK"
 check "the laptop links with the whole link (relay and code)" test "$RC" -eq 0
 check "it says it is linked" has "$OUT" '^Linked'
-inv_wait; rc=$?
+invite_wait; rc=$?
 check "the first device finishes too" test "$rc" -eq 0
 as laptop status --json
 check "the laptop is Alex" json "$OUT" 'd["me"]["name"] == "Alex"'

@@ -20,50 +20,21 @@ for who in alex sam jo; do
 	check "init $name with the relay and an invite" test "$RC" -eq 0
 done
 
-# pair_start WHO: `attune pair --json` in the background; sets CODE, PAIR_PID,
-# and PAIR_OUT/PAIR_ERR (fresh files for each pairing).
-NPAIR=0
-pair_start() {
-	NPAIR=$((NPAIR + 1))
-	PAIR_OUT="$T_DIR/pair$NPAIR.$1.out"
-	PAIR_ERR="$T_DIR/pair$NPAIR.$1.err"
-	ATTUNE_HOME="$T_DIR/$1" "$ATTUNE" pair --json >"$PAIR_OUT" 2>"$PAIR_ERR" &
-	PAIR_PID=$!
-	T_PIDS="$T_PIDS $PAIR_PID"
-	wait_for_line "$PAIR_OUT" '"code"' || return 1
-	CODE=$(head -1 "$PAIR_OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-}
-# pair_wait: the inviting side's exit status (killed after 15 s: status 124).
-pair_wait() {
-	local i=0
-	while kill -0 "$PAIR_PID" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 150 ]; then
-			kill "$PAIR_PID" 2>/dev/null
-			wait "$PAIR_PID" 2>/dev/null
-			echo "# the inviting side did not finish" >&2
-			return 124
-		fi
-		sleep 0.1
-	done
-	wait "$PAIR_PID"
-}
-
-check "alex: pair --json prints the code and link first" pair_start alex
+check "alex: pair --json prints the code and link first" invite_start alex pair
 check "the code has the nameplate-word-word shape" has "$CODE" '^[0-9]+-[a-z]+-[a-z]+$'
-check "the link carries the relay and the code" has "$(head -1 "$PAIR_OUT")" "\"link\":\"attune://.*$CODE"
+check "the link carries the relay and the code" has "$(head -1 "$INV_OUT")" "\"link\":\"attune://.*$CODE"
 as sam pair "$CODE" --json
 check "sam joins with the code" test "$RC" -eq 0
-pair_wait; arc=$?
+invite_wait; arc=$?
 check "alex's side finishes too" test "$arc" -eq 0
 S1=$(jval "$OUT" 'd["safety"]')
-S2=$(tail -1 "$PAIR_OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["safety"])')
+S2=$(tail -1 "$INV_OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["safety"])')
 check "both sides show the same safety number" test -n "$S1" -a "$S1" = "$S2"
 check "each side names the other" json "$OUT" 'd["partner"] == "Alex"'
-check "alex's JSON result names sam" json "$(tail -1 "$PAIR_OUT")" 'd["partner"] == "Sam" and d["safety_words"] != ""'
+check "alex's JSON result names sam" json "$(tail -1 "$INV_OUT")" 'd["partner"] == "Sam" and d["safety_words"] != ""'
 
 # A wrong code fails on both sides, and burns the nameplate.
-check "alex invites again" pair_start alex
+check "alex invites again" invite_start alex pair
 # The same nameplate, a valid but different second word: a real guess, and a wrong one.
 WRONG=$(python3 -c '
 import json, sys
@@ -75,19 +46,19 @@ print("-".join((np, w1, other)))' "$CODE" "$VECTORS/wordlist/pgp_words.json")
 as jo pair "$WRONG"
 check "jo with a wrong code: fails, exit 1" test "$RC" -eq 1
 check "jo is told the code did not match, to start again" has "$ERR" 'pairing failed: the code did not match'
-pair_wait; arc=$?
+invite_wait; arc=$?
 check "alex's side fails too" test "$arc" -eq 1
-check "alex is told too" has "$(cat "$PAIR_ERR")" 'pairing failed'
+check "alex is told too" has "$(cat "$INV_ERR")" 'pairing failed'
 as jo pair "$CODE"
 check "the right code after a wrong guess no longer works" test "$RC" -ne 0
 as jo partners --json
 check "no half-made partner on jo's side" json "$OUT" 'd["partners"] == []'
 
-check "alex invites jo" pair_start alex
+check "alex invites jo" invite_start alex pair
 as jo pair "$CODE"
 check "jo pairs with alex" has "$OUT" '^Paired with Alex\.$'
 check "the human output shows the safety number and what to do" has "$OUT" '^Safety number: [0-9 ]+$'
-pair_wait
+invite_wait
 as alex partners
 check "alex has two partners" test "$(printf '%s\n' "$OUT" | grep -cE '^(Jo|Sam) - 1 device')" -eq 2
 as jo partners --json

@@ -64,3 +64,32 @@ cli_daemon_start() {
 	ATTUNE_HOME="$T_DIR/$1" bg_start "$T_DIR/$1.log" "$BUILD/attuned"
 	wait_for_line "$T_DIR/$1.log" 'listening on' || echo "# $1 did not start" >&2
 }
+
+# invite_start WHO CMD: `attune CMD --json` as WHO in the background (CMD is
+# pair or link); sets CODE, INV_PID, and INV_OUT/INV_ERR (fresh files each time).
+NINV=0
+invite_start() {
+	NINV=$((NINV + 1))
+	INV_OUT="$T_DIR/inv$NINV.$1.out"
+	INV_ERR="$T_DIR/inv$NINV.$1.err"
+	ATTUNE_HOME="$T_DIR/$1" "$ATTUNE" "$2" --json >"$INV_OUT" 2>"$INV_ERR" &
+	INV_PID=$!
+	T_PIDS="$T_PIDS $INV_PID"
+	wait_for_line "$INV_OUT" '"code"' || return 1
+	CODE=$(head -1 "$INV_OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+}
+# invite_wait: the inviting side's exit status (killed after 15 s: status 124).
+invite_wait() {
+	local i=0
+	while kill -0 "$INV_PID" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 150 ]; then
+			kill "$INV_PID" 2>/dev/null
+			wait "$INV_PID" 2>/dev/null
+			echo "# the inviting side did not finish" >&2
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait "$INV_PID"
+}

@@ -334,6 +334,24 @@ store_get_sealed(struct store *st, const char *table, const uint8_t rid[RID_LEN]
 	return r;
 }
 
+/* The row of table whose rid is made from (domain, key), opened and decoded into out. */
+static int
+store_get_decoded(struct store *st, const char *table, const char *domain, const uint8_t key[32],
+    int (*decode)(const uint8_t *pt, size_t pl, void *out), void *out)
+{
+	uint8_t rid[RID_LEN], *pt;
+	size_t pl;
+	int r;
+
+	store_rid(st, rid, domain, key, 32);
+	r = store_get_sealed(st, table, rid, &pt, &pl);
+	if (r != 0)
+		return r;
+	r = decode(pt, pl, out);
+	store_blob_free(pt, pl);
+	return r;
+}
+
 static int
 store_del_rid(struct store *st, const char *table, const uint8_t rid[RID_LEN])
 {
@@ -712,6 +730,12 @@ partner_decode(const uint8_t *pt, size_t pl, struct store_partner *p)
 }
 
 static int
+partner_decode_elem(const uint8_t *pt, size_t pl, void *elem)
+{
+	return partner_decode(pt, pl, elem);
+}
+
+static int
 store_partner_write(struct store *st, const struct store_partner *p)
 {
 	uint8_t rid[RID_LEN], nid[RID_LEN], buf[48 + STORE_NAME_MAX];
@@ -780,17 +804,7 @@ store_partner_put(struct store *st, struct store_partner *p)
 int
 store_partner_get(struct store *st, const uint8_t person[32], struct store_partner *out)
 {
-	uint8_t rid[RID_LEN], *pt;
-	size_t pl;
-	int r;
-
-	store_rid(st, rid, "person", person, 32);
-	r = store_get_sealed(st, "partners", rid, &pt, &pl);
-	if (r != 0)
-		return r;
-	r = partner_decode(pt, pl, out);
-	store_blob_free(pt, pl);
-	return r;
+	return store_get_decoded(st, "partners", "person", person, partner_decode_elem, out);
 }
 
 int
@@ -879,12 +893,6 @@ store_collect(struct store *st, sqlite3_stmt *s, const char *table, size_t size,
 	return 0;
 }
 
-static int
-partner_decode_elem(const uint8_t *pt, size_t pl, void *elem)
-{
-	return partner_decode(pt, pl, elem);
-}
-
 int
 store_partner_list(struct store *st, struct store_partner **out, size_t *n)
 {
@@ -967,6 +975,12 @@ device_decode(const uint8_t *pt, size_t pl, struct store_device *d)
 	return 0;
 }
 
+static int
+device_decode_elem(const uint8_t *pt, size_t pl, void *elem)
+{
+	return device_decode(pt, pl, elem);
+}
+
 int
 store_device_put(struct store *st, const struct store_device *d)
 {
@@ -992,23 +1006,7 @@ store_device_put(struct store *st, const struct store_device *d)
 int
 store_device_get(struct store *st, const uint8_t relay[32], struct store_device *out)
 {
-	uint8_t rid[RID_LEN], *pt;
-	size_t pl;
-	int r;
-
-	store_rid(st, rid, "device", relay, 32);
-	r = store_get_sealed(st, "devices", rid, &pt, &pl);
-	if (r != 0)
-		return r;
-	r = device_decode(pt, pl, out);
-	store_blob_free(pt, pl);
-	return r;
-}
-
-static int
-device_decode_elem(const uint8_t *pt, size_t pl, void *elem)
-{
-	return device_decode(pt, pl, elem);
+	return store_get_decoded(st, "devices", "device", relay, device_decode_elem, out);
 }
 
 int

@@ -28,6 +28,7 @@
 
 #include "proto/frame.h"
 #include "proto/msg.h"
+#include "tests/unit/tutil.h"
 
 #define N_CHECKINS 300
 
@@ -203,29 +204,9 @@ connected(const struct proc *p)
 }
 
 static long
-status_field(pid_t pid, const char *file, const char *key)
-{
-	char path[64], line[256];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, key, strlen(key)) == 0) {
-			v = strtol(line + strlen(key), NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-static long
 switches(pid_t pid)
 {
-	return status_field(pid, "status", "voluntary_ctxt_switches:");
+	return tutil_proc_field((int)pid, "status", "voluntary_ctxt_switches:");
 }
 
 static int
@@ -324,9 +305,9 @@ main(void)
 	sleep(5);
 	printf("idle attuned (set up, paired, connected):\n");
 	printf("  RSS %ld KiB (shared libraries included), private %ld KiB\n",
-	    status_field(alex.pid, "status", "VmRSS:"),
-	    status_field(alex.pid, "smaps_rollup", "Private_Clean:") +
-	    status_field(alex.pid, "smaps_rollup", "Private_Dirty:"));
+	    tutil_proc_field((int)alex.pid, "status", "VmRSS:"),
+	    tutil_proc_field((int)alex.pid, "smaps_rollup", "Private_Clean:") +
+	    tutil_proc_field((int)alex.pid, "smaps_rollup", "Private_Dirty:"));
 	{
 		long s0 = switches(alex.pid), s1;
 

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/unit/tutil.h"
+
 #define PAYLOAD 256
 #define WINDOW 20
 #define SECS 3.0
@@ -184,21 +186,11 @@ tcp_connect(int port)
 	return fd;
 }
 
+/* Resident memory of PID in KiB (from /proc). */
 static long
 rss_kb(pid_t pid)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return tutil_proc_field((int)pid, "status", "VmRSS:");
 }
 
 struct broker {

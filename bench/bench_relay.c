@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/unit/tutil.h"
+
 #define OUT_MAX 8192
 
 struct bench {
@@ -134,21 +136,11 @@ kv(const char *text, const char *key)
 	return -1;
 }
 
+/* Resident memory of PID in KiB (from /proc). */
 static long
 rss_kb(pid_t pid)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return tutil_proc_field((int)pid, "status", "VmRSS:");
 }
 
 /* The process's user + system CPU time in seconds. */

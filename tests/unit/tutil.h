@@ -19,6 +19,8 @@ uint8_t *tutil_json_hex(json_t *obj, const char *key, size_t *len);
 char *tutil_tmpdir(const char *name);
 /* Seed for property tests: $ATTUNE_SEED or random; printed so a run replays. */
 uint64_t tutil_seed(const char *what);
+/* The number after KEY (e.g. "VmRSS:") in /proc/PID/FILE, or -1. For benchmarks. */
+long tutil_proc_field(int pid, const char *file, const char *key);
 /* Deterministic PRNG for property tests (splitmix64). */
 uint64_t tutil_rand(uint64_t *state);
 

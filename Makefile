@@ -22,7 +22,7 @@ FUZZ     ?=
 V        ?=
 VERSION  ?= 0.1.0
 FUZZ_SECONDS ?= 30
-VECTORS  ?= ../shared/vectors
+VECTORS  ?= tests/vectors
 
 PKGS     := libuv libsodium msgpack sqlite3 libsystemd libqrencode inih
 TESTPKGS := cmocka jansson

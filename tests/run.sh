@@ -6,7 +6,7 @@
 # ONLY=PATTERN runs the suites whose name contains PATTERN.
 set -u
 BUILD=${BUILD:-build}
-VECTORS=${VECTORS:-../shared/vectors}
+VECTORS=${VECTORS:-tests/vectors}
 case "$BUILD" in /*) ;; *) BUILD="$(pwd)/$BUILD" ;; esac
 case "$VECTORS" in /*) ;; *) VECTORS="$(pwd)/$VECTORS" ;; esac
 export BUILD VECTORS

@@ -19,7 +19,7 @@ tutil_vectors(const char *rel)
 	json_t *j;
 
 	if (base == NULL || *base == '\0')
-		base = "../shared/vectors";
+		base = "tests/vectors";
 	snprintf(path, sizeof(path), "%s/%s", base, rel);
 	j = json_load_file(path, 0, &jerr);
 	if (j == NULL)

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-/* Loads $VECTORS/REL (default ../shared/vectors/REL); fails the test if absent. */
+/* Loads $VECTORS/REL (default tests/vectors/REL); fails the test if absent. */
 json_t *tutil_vectors(const char *rel);
 /* Decodes hex (any case) into a malloc'd buffer; *len gets its length. */
 uint8_t *tutil_unhex(const char *hex, size_t *len);

@@ -8,6 +8,8 @@ relay_start r '[storage]
 mailbox_envelopes = 4
 [relay]
 stats_interval = 1s
+[invites]
+device_invites = yes
 [limits]
 handshake_rate = 1000
 handshake_burst = 1000'

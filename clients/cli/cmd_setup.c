@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "clients/cli/cli.h"
+#include "clients/lib/termtext.h"
 #include "proto/err.h"
 
 #define PAIR_TIMEOUT_MS (11 * 60 * 1000)   /* the daemon gives up at 10 minutes */
@@ -136,6 +137,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	struct attune_req req;
 	struct attune_reply *rep;
 	char dev[64] = "", pass[PASS_MAX];
+	const char *why;
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
@@ -144,8 +146,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 		return cli_usage_err(c, "unexpected '%s' (the name goes in --name)", argv[rest]);
 	if (a.name == NULL || a.name[0] == '\0')
 		return cli_usage_err(c, "choose the name your partners will see: --name NAME");
-	if (strlen(a.name) > 64)
-		return cli_usage_err(c, "the name is too long (at most 64 bytes)");
+	if ((why = termtext_name_check(a.name)) != NULL)
+		return cli_usage_err(c, "%s: choose a plain name your partners will see", why);
 	if ((rc = relay_ok(c, a.relay)) != 0)
 		return rc;
 	if (a.passphrase && (rc = new_passphrase(c, pass, sizeof(pass))) != 0)
@@ -221,6 +223,7 @@ print_paired(struct cli *c, const msgpack_object *root, int link)
 		return;
 	}
 	attune_get_strz(root, "partner", who, sizeof(who));
+	termtext_clean_inplace(who);
 	attune_get_strz(root, "safety", safety, sizeof(safety));
 	attune_get_strz(root, "safety_words", words, sizeof(words));
 	if (link)

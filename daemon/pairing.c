@@ -29,6 +29,10 @@
 #include "daemon/store.h"
 #include "daemon/relayconn.h"
 #include "daemon/devlist.h"
+#include "daemon/identity.h"
+#include "daemon/inbox.h"
+#include "daemon/outbox.h"
+#include "daemon/prekeys.h"
 #include "daemon/sync.h"
 #include "daemon/pairing.h"
 
@@ -96,7 +100,7 @@ pairing_end(struct pairing *p, const char *code, const char *text)
 	if (p->st == PS_ENDED)
 		return;
 	p->st = PS_ENDED;
-	for (pp = sync_pairings(p->s); *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &p->d->pairings; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
 			break;
@@ -543,7 +547,7 @@ finish_pair(struct pairing *p, const msgpack_object *root, struct store_partner 
 		return r;
 	r = store_partner_put(d->store, out);
 	if (r >= 0)
-		r = sync_add_devices(s, out->person, devs, n);
+		r = inbox_add_devices(s, out->person, devs, n);
 	if (r >= 0 && (store_kv_get_str(d->store, SYNC_KV_RELAY, relay, sizeof relay) < 0 ||
 	               relay[0] == '\0') && d->config.relay[0] == '\0') {
 		r = store_kv_set_str(d->store, SYNC_KV_RELAY, p->relay_str);
@@ -557,7 +561,7 @@ finish_pair(struct pairing *p, const msgpack_object *root, struct store_partner 
 	}
 	sodium_memzero(invite, sizeof invite);
 	if (r >= 0)
-		r = sync_tell_own_partner(s, out);
+		r = outbox_tell_own_partner(s, out);
 	if (r >= 0)
 		r = store_commit(d->store);
 	else
@@ -598,7 +602,7 @@ finish_link_new(struct pairing *p, const msgpack_object *root)
 	if (r >= 0)
 		r = msg_get_array(root, "partners", 256, &parts, &npart);
 	if (r >= 0)
-		r = api_initialise(d, name, sk);
+		r = identity_create(d, name, sk);
 	sodium_free(sk);
 	if (r < 0)
 		return r;
@@ -610,7 +614,7 @@ finish_link_new(struct pairing *p, const msgpack_object *root)
 		r = store_kv_set_str(d->store, SYNC_KV_INVITE, invite);
 	sodium_memzero(invite, sizeof invite);
 	if (r >= 0)
-		r = sync_add_devices(s, keys_person_pk(d->keys), devs, ndev);
+		r = inbox_add_devices(s, keys_person_pk(d->keys), devs, ndev);
 	for (i = 0; r >= 0 && i < npart; i++) {
 		struct store_partner sp;
 		const msgpack_object *pd;
@@ -629,7 +633,7 @@ finish_link_new(struct pairing *p, const msgpack_object *root)
 		sp.added = (uint64_t)time(NULL);
 		r = store_partner_put(d->store, &sp);
 		if (r >= 0)
-			r = sync_add_devices(s, sp.person, pd, npd);
+			r = inbox_add_devices(s, sp.person, pd, npd);
 	}
 	if (r >= 0)
 		r = store_commit(d->store);
@@ -702,7 +706,7 @@ pairing_finish(struct pairing *p)
 	if (restart)
 		sync_restart(p->s);
 	else if (!p->link)
-		sync_sessions_start(p->s, sp.person);
+		prekeys_sessions_start(p->s, sp.person);
 	sync_flush_soon(p->s);
 	pairing_paired(p, sp.name);
 }
@@ -734,11 +738,11 @@ pairing_on_record(struct pairing *p, const uint8_t *b, size_t len)
 		goto out;
 	r = store_device_put(d->store, &dev);
 	if (r >= 0)
-		r = sync_send_devlist(p->s);
+		r = outbox_send_devlist(p->s);
 	if (r >= 0 && p->partners_later)
 		r = store_partner_list(d->store, &ps, &np);
 	for (i = 0; r >= 0 && i < np; i++)
-		r = sync_tell_own_partner(p->s, &ps[i]);
+		r = outbox_tell_own_partner(p->s, &ps[i]);
 	free(ps);
 	if (r >= 0)
 		r = store_commit(d->store);
@@ -750,7 +754,7 @@ out:
 		pairing_end(p, "pairing-failed", "could not record the new device: start again");
 		return;
 	}
-	sync_sessions_start(p->s, keys_person_pk(d->keys));
+	prekeys_sessions_start(p->s, keys_person_pk(d->keys));
 	sync_flush_soon(p->s);
 	pairing_paired(p, d->name);
 }
@@ -895,8 +899,8 @@ pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
 	uv_timer_init(d->loop, &p->timer);
 	p->timer.data = p;
 	uv_timer_start(&p->timer, pairing_tick, 1000, 1000);
-	p->next = *sync_pairings(s);
-	*sync_pairings(s) = p;
+	p->next = d->pairings;
+	d->pairings = p;
 	noise_keypair(eph_pk, p->eph_sk);
 	if (p->initiator && sync_registered(s)) {
 		struct msg_out o;
@@ -918,8 +922,8 @@ pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
 }
 
 void
-pairing_cancel_all(struct sync *s)
+pairing_cancel_all(struct daemon *d)
 {
-	while (*sync_pairings(s) != NULL)
-		pairing_end(*sync_pairings(s), "relay-unreachable", "attuned is shutting down");
+	while (d->pairings != NULL)
+		pairing_end(d->pairings, "relay-unreachable", "attuned is shutting down");
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/event.h"
+#include "proto/event.h"
 #include "daemon/store.h"
 #include "proto/be.h"
 #include "proto/err.h"

@@ -12,11 +12,14 @@
 
 #include <stddef.h>
 
+#include "proto/event.h"
+
 enum vocab_scale { VOCAB_MOOD, VOCAB_DESIRE, VOCAB_CAPACITY };
 
-#define VOCAB_ITEM_MAX 32      /* bytes in one tag or offer */
-#define VOCAB_LIST_MAX 16      /* items in one list */
-#define VOCAB_NOTE_MAX 280     /* characters (not bytes) in a note */
+/* The event schema's limits (proto/event.h), so a client refuses what attuned would. */
+#define VOCAB_ITEM_MAX EVENT_WORD_MAX     /* bytes in one tag or offer */
+#define VOCAB_LIST_MAX EVENT_WORDS_MAX    /* items in one list */
+#define VOCAB_NOTE_MAX EVENT_NOTE_CHARS   /* characters (not bytes) in a note */
 
 /* "2" or "low" → *out. ATT_ERANGE for a number outside the scale, ATT_EINVAL for an unknown word. */
 int vocab_level(enum vocab_scale, const char *s, int *out);

@@ -371,6 +371,126 @@ test_log_trend(void **state)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* Issue 13: `log --since 1000d` drew a 366-character trend; cells now fit the width. */
+static void
+test_log_trend_fits(void **state)
+{
+	struct render_opts o = { .color = 0, .unicode = 1, .now = NOW, .width = 80 };
+	msgpack_unpacked up;
+	char *out = NULL, *line, *save = NULL;
+	size_t len = 0, lines = 0;
+	FILE *f;
+	int d;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	begin();
+	msgpack_pack_map(&pk, 1);
+	s("events");
+	msgpack_pack_array(&pk, 100);
+	for (d = 0; d < 100; d++) {
+		msgpack_pack_map(&pk, 6);
+		kv_s("kind", "checkin");
+		kv_s("author", "Sam");
+		kv_u("ts", NOW - (uint64_t)d * 10 * 86400);   /* every 10 days over 1000 days */
+		kv_u("mood", (uint64_t)(1 + d % 5));
+		kv_u("desire", 2);
+		kv_u("capacity", 3);
+	}
+	msgpack_unpacked_init(&up);
+	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+	f = open_memstream(&out, &len);
+	render_log(f, &up.data, NOW - 1000 * 86400, &o);
+	fclose(f);
+	assert_non_null(strstr(out, "Trend, one cell a month (30 days) over 34 months (oldest left):\n"));
+	for (line = strtok_r(out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		long cols = 0;
+
+		for (const char *c = line; *c; c++)
+			cols += ((unsigned char)*c & 0xc0) != 0x80;
+		if (strstr(line, "desire   ") != NULL) {
+			assert_true(cols <= 80);
+			assert_non_null(strstr(line, "\xe2\x96\x83\xe2\x96\x83"));   /* 2 of 5 each month */
+			lines++;
+		}
+	}
+	assert_int_equal(lines, 1);
+	free(out);
+	msgpack_unpacked_destroy(&up);
+	/* 60 days in 40 columns: weekly cells, each the mean of its days. */
+	begin();
+	msgpack_pack_map(&pk, 1);
+	s("events");
+	msgpack_pack_array(&pk, 2);
+	for (d = 0; d < 2; d++) {
+		msgpack_pack_map(&pk, 4);
+		kv_s("kind", "checkin");
+		kv_s("author", "Sam");
+		kv_u("ts", NOW - (uint64_t)d * 86400);
+		kv_u("mood", d == 0 ? 5 : 2);
+	}
+	msgpack_unpacked_init(&up);
+	assert_int_equal(msgpack_unpack_next(&up, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+	o.unicode = 0;
+	o.width = 40;
+	f = open_memstream(&out, &len);
+	render_log(f, &up.data, NOW - 59 * 86400, &o);
+	fclose(f);
+	assert_non_null(strstr(out, "one cell a week over 9 weeks"));
+	assert_non_null(strstr(out, "  Sam          mood     |........4|\n"));
+	free(out);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/* Issue 13: "sex? just now - just now", "tonight? in 0 min until in 1 min", "rain check in 0 min". */
+static void
+test_plain_windows(void **state)
+{
+	char *out;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	begin();
+	msgpack_pack_map(&pk, 7);
+	kv_s("kind", "bid");
+	kv_s("id", "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+	kv_s("author", "Alex");
+	kv_u("ts", NOW);
+	kv_s("bid_kind", "tonight");
+	kv_u("from_ts", NOW);
+	kv_u("until_ts", NOW + 60);
+	out = render(render_event, 0, 0);
+	assert_string_equal(out, "just now         Alex - tonight? until 14:31  [a1b2c3d4]\n");
+	free(out);
+	begin();
+	msgpack_pack_map(&pk, 7);
+	kv_s("kind", "bid");
+	kv_s("id", "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+	kv_s("author", "Alex");
+	kv_u("ts", NOW);
+	kv_s("bid_kind", "dinner");
+	kv_u("from_ts", NOW + 3 * 86400 + 5.5 * 3600);
+	kv_u("until_ts", NOW + 3 * 86400 + 8.5 * 3600);
+	out = render(render_event, 0, 0);
+	assert_string_equal(out, "just now         Alex - dinner? Sat 20:00 until 23:00  [a1b2c3d4]\n");
+	free(out);
+	begin();
+	msgpack_pack_map(&pk, 1);
+	s("rainchecks");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 3);
+	kv_s("bid", "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+	kv_s("who", "Sam");
+	kv_u("at", NOW);
+	out = render(render_status, 0, 0);
+	assert_non_null(strstr(out, "  due now - Sam's rain check for you  [a1b2c3d4]\n"));
+	assert_null(strstr(out, "0 min"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -383,6 +503,8 @@ main(void)
 		cmocka_unit_test(test_response_event),
 		cmocka_unit_test(test_spark),
 		cmocka_unit_test(test_log_trend),
+		cmocka_unit_test(test_log_trend_fits),
+		cmocka_unit_test(test_plain_windows),
 	};
 	return cmocka_run_group_tests_name("cli_render", tests, NULL, NULL);
 }

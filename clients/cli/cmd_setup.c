@@ -7,7 +7,7 @@
 #include <sodium.h>
 
 #include "clients/cli/cli.h"
-#include "clients/lib/vocab.h"
+#include "clients/lib/termtext.h"
 #include "proto/err.h"
 #include "proto/pcode.h"
 
@@ -139,6 +139,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	struct attune_req req;
 	struct attune_reply *rep;
 	char dev[64] = "", pass[PASS_MAX];
+	const char *why;
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
@@ -150,12 +151,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 	if (a.name[strspn(a.name, " \t")] == '\0')
 		return cli_usage_err(c, "the name is blank: choose one your partners will recognise, "
 		    "--name NAME");
-	if (vocab_chars(a.name) < 0)
-		return cli_usage_err(c, "the name is not valid UTF-8 text");
-	if (vocab_has_control(a.name) || strpbrk(a.name, "\n\t") != NULL)
-		return cli_usage_err(c, "control characters are not allowed in a name");
-	if (strlen(a.name) > 64)
-		return cli_usage_err(c, "the name is too long (at most 64 bytes)");
+	/* Controls (C0, DEL, C1, bidi), bad UTF-8, length: termtext has the one list. */
+	if ((why = termtext_name_check(a.name)) != NULL)
+		return cli_usage_err(c, "%s: choose a plain name your partners will see", why);
 	if ((rc = relay_ok(c, a.relay)) != 0)
 		return rc;
 	if (a.passphrase && (rc = new_passphrase(c, pass, sizeof(pass))) != 0)
@@ -236,6 +234,7 @@ print_paired(struct cli *c, const msgpack_object *root, int link)
 		return;
 	}
 	attune_get_strz(root, "partner", who, sizeof(who));
+	termtext_clean_inplace(who);
 	attune_get_strz(root, "safety", safety, sizeof(safety));
 	attune_get_strz(root, "safety_words", words, sizeof(words));
 	if (link)

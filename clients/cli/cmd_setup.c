@@ -223,6 +223,27 @@ print_code(struct cli *c, const msgpack_object *root, int link)
 	fflush(stdout);
 }
 
+/* Space-separated items six to a line, the first after label, the rest under it. */
+static void
+print_rows(const char *label, const char *items)
+{
+	const char *p = items;
+	int k = 0;
+
+	termtext_put(stdout, label, strlen(label));
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (k > 0)
+			fputs(k % 6 == 0 ? "\n               " : " ", stdout);
+		termtext_put(stdout, p, n);
+		p += n;
+		p += strspn(p, " ");
+		k++;
+	}
+	fputc('\n', stdout);
+}
+
 static void
 print_paired(struct cli *c, const msgpack_object *root, int link)
 {
@@ -243,9 +264,9 @@ print_paired(struct cli *c, const msgpack_object *root, int link)
 	else
 		printf("Paired with %s.\n", who[0] ? who : "your partner");
 	if (safety[0] != '\0') {
-		printf("Safety number: %s\n", safety);
+		print_rows("Safety number: ", safety);
 		if (words[0] != '\0')
-			printf("           or: %s\n", words);
+			print_rows("           or: ", words);
 		printf("Compare it with the other screen. If it differs, someone is in between: "
 		    "run `attune %s%s%s` and pair again in person.\n", link ? "revoke" : "unpair ",
 		    link ? "" : (who[0] ? who : "NAME"), link ? " DEVICE" : "");

@@ -19,19 +19,17 @@
 #include "daemon/api.h"
 #include "daemon/config.h"
 #include "daemon/ctx.h"
+#include "daemon/identity.h"
 #include "daemon/keys.h"
 #include "daemon/notify.h"
+#include "daemon/pairing.h"
 #include "daemon/paths.h"
+#include "daemon/raincheck.h"
 #include "daemon/store.h"
 #include "daemon/sync.h"
 #include "proto/err.h"
 
 #define RETENTION_EVERY_MS (3600 * 1000)
-
-/* The sync engine may be absent from a build (weak until daemon/sync.c is linked). */
-#pragma weak sync_new
-#pragma weak sync_start
-#pragma weak sync_free
 
 struct main_state {
 	struct daemon d;
@@ -73,15 +71,16 @@ main_shutdown(struct daemon *d, int code)
 	d->stopping = 1;
 	d->exit_code = code;
 	sd_notify(0, "STOPPING=1");
-	if (d->sync_ops != NULL && d->sync_ops->stop != NULL)
-		d->sync_ops->stop(d->sync);
-	if (d->sync != NULL && sync_free != NULL) {
+	pairing_cancel_all(d);
+	if (d->sync != NULL) {
+		sync_stop(d->sync);
 		sync_free(d->sync);
 		d->sync = NULL;
-		d->sync_ops = NULL;
 	}
 	api_close(d->api);
 	d->api = NULL;
+	raincheck_free(d->raincheck);
+	d->raincheck = NULL;
 	close_handle((uv_handle_t *)&ms->sigterm);
 	close_handle((uv_handle_t *)&ms->sigint);
 	close_handle((uv_handle_t *)&ms->retention);
@@ -116,34 +115,6 @@ on_retention(uv_timer_t *t)
 		return;
 	if (store_retention(d->store, now - d->config.retention) != 0)
 		fprintf(stderr, "attuned: could not delete old history (retention)\n");
-}
-
-/* Opens keys and store when this device is set up; 0 when it simply is not. */
-static int
-open_identity(struct daemon *d)
-{
-	int r = keys_load(&d->keys, d->paths.keys_dir);
-
-	if (r == ATT_ENOTFOUND)
-		return 0;
-	if (r != 0) {
-		fprintf(stderr, "attuned: cannot read the keys in %s: %s\n", d->paths.keys_dir,
-		    r == ATT_EPERM ? "a key file is readable by others (chmod 600 it)" : att_strerror(r));
-		return r;
-	}
-	if (keys_locked(d->keys)) {
-		fprintf(stderr, "attuned: the history is locked by a passphrase: run attune unlock\n");
-		return 0;
-	}
-	r = store_open(&d->store, d->paths.db_file, keys_storage(d->keys));
-	if (r != 0) {
-		fprintf(stderr, "attuned: cannot open the store %s: %s\n", d->paths.db_file,
-		    r == ATT_EDECRYPT ? "it was sealed with another key" : att_strerror(r));
-		return r;
-	}
-	if (store_kv_get_str(d->store, "name", d->name, sizeof(d->name)) != 0)
-		d->name[0] = '\0';
-	return 0;
 }
 
 static void
@@ -221,10 +192,10 @@ main(int argc, char **argv)
 	uv_timer_init(&loop, &ms->retention);
 	ms->sigterm.data = ms->sigint.data = ms->retention.data = ms;
 	code = 1;
-	if (open_identity(d) != 0)
+	if (identity_load(d) != 0)
 		goto out;
 	d->notify = notify_new(&d->config);
-	if (sync_new != NULL && sync_new(d) != 0) {
+	if (sync_new(d) != 0) {
 		fprintf(stderr, "attuned: out of memory\n");
 		goto out;
 	}
@@ -237,6 +208,12 @@ main(int argc, char **argv)
 		    r == ATT_EEXIST ? "another attuned is already running there" : att_strerror(r));
 		goto out;
 	}
+	d->raincheck = raincheck_new(d);
+	if (d->raincheck == NULL) {
+		fprintf(stderr, "attuned: out of memory\n");
+		goto out;
+	}
+	raincheck_schedule(d->raincheck);
 	uv_signal_start(&ms->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&ms->sigint, on_signal, SIGINT);
 	if (d->config.retention > 0)
@@ -246,7 +223,7 @@ main(int argc, char **argv)
 		uv_timer_start(&ms->watchdog, on_watchdog, wd_usec / 2000, wd_usec / 2000);
 		ms->watchdog_on = 1;
 	}
-	if (d->sync != NULL && sync_start != NULL)
+	if (d->sync != NULL)
 		sync_start(d->sync);
 	fprintf(stderr, "attuned: listening on %s (%s)\n", d->paths.socket_file,
 	    daemon_initialised(d) ? "set up" : d->keys != NULL ? "locked" :

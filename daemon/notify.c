@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "daemon/config.h"
-#include "daemon/event.h"
+#include "proto/event.h"
 #include "daemon/notify.h"
 
 struct notify {

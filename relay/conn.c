@@ -600,6 +600,7 @@ conn_accept(uv_stream_t *l, int status)
 		conn_close(c, REASON_conn_limit, 1);
 		return;
 	}
+	limit_src_key(ip, ip);
 	c->src = limit_src_get(srv->srcs, ip, srv->cfg.handshake_burst, srv->cfg.nameplate_burst, now);
 	if (c->src == NULL) {
 		conn_close(c, REASON_address_limit, 1);
@@ -614,7 +615,6 @@ conn_accept(uv_stream_t *l, int status)
 		conn_close(c, REASON_handshake_rate, 1);
 		return;
 	}
-	limit_bucket_init(&c->puts, srv->cfg.put_burst, now);
 	uv_tcp_nodelay(&c->tcp, 1);
 	if ((c->dec = frame_dec_new(srv->cfg.preauth_frame_max)) == NULL) {
 		conn_close(c, REASON_N, 0);

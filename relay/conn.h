@@ -35,7 +35,6 @@ struct conn {
 	uint64_t *inflight;              /* seqs delivered, not yet acked (NULL when none) */
 	uint64_t id;                     /* for logs */
 	uint64_t last_sent;              /* highest seq delivered on this connection */
-	struct bucket puts;
 	uint8_t *obuf;                   /* frames of this loop turn, sent at its end */
 	uint32_t olen, ocap;
 	struct conn *flush_next;         /* server->flush list */

@@ -176,6 +176,27 @@ h_sync(struct conn *c, const struct msg *m)
 	conn_pump(c);
 }
 
+/* ---- per-device limits ---- */
+
+enum dev_bucket { DEV_PUT, DEV_PK_REQ, DEV_PK_TGT };
+
+/* Takes n tokens from one of key's buckets, shared by all its connections. */
+static int
+dev_take(struct conn *c, const uint8_t key[32], enum dev_bucket which, double n)
+{
+	const struct limit_dev_rates *r = &c->srv->devrates;
+	struct limit_dev *e = limit_dev_get(c->srv->devlimits, key);
+	double now = server_now(c->srv);
+
+	if (e == NULL)
+		return 0;
+	if (which == DEV_PUT)
+		return limit_take(&e->put, r->put_rate, r->put_burst, now, n);
+	if (which == DEV_PK_REQ)
+		return limit_take(&e->pk_req, r->pk_rate, r->pk_burst, now, n);
+	return limit_take(&e->pk_tgt, r->tgt_rate, r->tgt_burst, now, n);
+}
+
 /* ---- register ---- */
 
 struct reg_op {
@@ -221,6 +242,12 @@ h_register(struct conn *c, const struct msg *m)
 
 	if (r < 0) {
 		fail(c, msg_id(m), r, "register");
+		return;
+	}
+	/* Before the commit: a flood of bad invites costs the disk nothing. */
+	if (c->src != NULL && !limit_take(&c->src->reg, c->srv->cfg.register_rate,
+	    c->srv->cfg.register_burst, server_now(c->srv), 1)) {
+		fail_code(c, msg_id(m), REASON_rate_limited, "rate-limited", "register");
 		return;
 	}
 	if ((o = calloc(1, sizeof *o)) == NULL)
@@ -363,7 +390,7 @@ h_put(struct conn *c, const struct msg *m)
 		}
 		total += len;
 	}
-	if (!limit_take(&c->puts, cfg->put_rate, cfg->put_burst, server_now(c->srv), (double)n)) {
+	if (!dev_take(c, c->dev, DEV_PUT, (double)n)) {
 		fail_code(c, msg_id(m), REASON_rate_limited, "rate-limited", "put");
 		return;
 	}
@@ -569,6 +596,10 @@ h_prekey_get(struct conn *c, const struct msg *m)
 		fail(c, msg_id(m), r, "prekey_get");
 		return;
 	}
+	if (!dev_take(c, c->dev, DEV_PK_REQ, 1) || !dev_take(c, dev, DEV_PK_TGT, 1)) {
+		fail_code(c, msg_id(m), REASON_rate_limited, "rate-limited", "prekey_get");
+		return;
+	}
 	if ((o = calloc(1, sizeof *o)) == NULL)
 		return;
 	op_init(c, &o->r, msg_id(m), "prekey_get", STORAGE_PREKEY_GET, pkget_done);
@@ -654,6 +685,11 @@ np_rate(struct conn *c, const struct msg *m)
 		fail_code(c, msg_id(m), REASON_rate_limited, "rate-limited", msg_type(m));
 		return 0;
 	}
+	/* One address (one /64) never holds more than a few: the space stays open to others. */
+	if (c->src != NULL && nameplate_held(c->srv->nps, c->src) >= cfg->nameplates_per_address) {
+		fail_code(c, msg_id(m), REASON_rate_limited, "rate-limited", msg_type(m));
+		return 0;
+	}
 	return 1;
 }
 
@@ -667,7 +703,7 @@ h_np_alloc(struct conn *c, const struct msg *m)
 
 	if (!np_rate(c, m))
 		return;
-	if ((r = nameplate_alloc(c->srv->nps, c, server_time(), &np, &expires)) < 0) {
+	if ((r = nameplate_alloc(c->srv->nps, c, c->src, server_time(), &np, &expires)) < 0) {
 		fail(c, msg_id(m), r, "np_alloc");
 		return;
 	}
@@ -699,7 +735,7 @@ h_np(struct conn *c, const struct msg *m)
 	if (strcmp(t, "np_claim") == 0) {
 		if (!np_rate(c, m))
 			return;
-		r = nameplate_claim(c->srv->nps, c, (uint32_t)np, server_time());
+		r = nameplate_claim(c->srv->nps, c, c->src, (uint32_t)np, server_time());
 		if (r == 0) {
 			c->has_np = 1;
 			log_event(&c->srv->log, "np_claim", "conn=%" PRIu64, c->id);

@@ -127,6 +127,7 @@ tick_cb(uv_timer_t *t)
 	nameplate_sweep(srv->nps, now);
 	limit_srcs_sweep(srv->srcs, srv->cfg.handshake_rate, srv->cfg.handshake_burst,
 	    srv->cfg.nameplate_rate, srv->cfg.nameplate_burst, server_now(srv));
+	limit_devs_sweep(srv->devlimits, &srv->devrates, server_now(srv));
 	if (now - srv->last_sweep >= srv->cfg.sweep_interval && !srv->stopping &&
 	    (o = calloc(1, sizeof *o)) != NULL) {
 		srv->last_sweep = now;
@@ -270,9 +271,13 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct r
 		srv->registered = NULL;
 	}
 	srv->srcs = limit_srcs_new(65536);
+	srv->devlimits = limit_devs_new(1u << 20);
+	srv->devrates = (struct limit_dev_rates){ cfg->put_rate, cfg->put_burst, cfg->prekey_rate,
+	    cfg->prekey_burst, cfg->prekey_target_rate, cfg->prekey_target_burst };
 	srv->nps = nameplates_new(cfg->nameplates_max, cfg->nameplate_ttl, cfg->nameplate_messages,
 	    request_np_push, srv);
-	if (srv->devices == NULL || srv->srcs == NULL || srv->nps == NULL) {
+	if (srv->devices == NULL || srv->srcs == NULL || srv->devlimits == NULL ||
+	    srv->nps == NULL) {
 		snprintf(why, why_cap, "out of memory");
 		return ATT_ENOMEM;
 	}
@@ -324,6 +329,7 @@ server_free(struct server *srv)
 	srv->store = NULL;
 	nameplates_free(srv->nps);
 	limit_srcs_free(srv->srcs);
+	limit_devs_free(srv->devlimits);
 	htab_free(srv->devices);
 	regset_free(srv->registered);
 	srv->registered = NULL;

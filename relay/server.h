@@ -39,6 +39,8 @@ struct server {
 	struct htab *devices;           /* proven device key -> conn */
 	struct regset *registered;      /* registered device keys; NULL: ask the reader */
 	struct limit_srcs *srcs;
+	struct limit_devs *devlimits;     /* per-device buckets (puts, prekey fetches) */
+	struct limit_dev_rates devrates;
 	struct nameplates *nps;
 	struct conn *conns;             /* every open connection */
 	struct conn *flush;             /* connections with frames to send */

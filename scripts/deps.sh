@@ -11,7 +11,7 @@ set -eu
 # PostgreSQL backend: libpq-dev to build; postgresql (15: initdb, pg_ctl) for
 # the tests that start their own cluster.
 PKGS="build-essential pkg-config libuv1-dev libsodium-dev libmsgpack-dev
-libsqlite3-dev libsystemd-dev libqrencode-dev libinih-dev libcmocka-dev
+libsqlite3-dev libsystemd-dev libqrencode-dev libinih-dev libutf8proc-dev libcmocka-dev
 libjansson-dev clang libclang-rt-14-dev sqlite3 python3 procps psmisc
 libpq-dev postgresql"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/event.h"
+#include "proto/event.h"
 #include "proto/err.h"
 #include "proto/msg.h"
 

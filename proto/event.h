@@ -13,8 +13,8 @@
  *     including audience and scoping, sealed by the store;
  *   - the local API object of section 8.2 (event_pack_api).
  */
-#ifndef ATTUNE_DAEMON_EVENT_H
-#define ATTUNE_DAEMON_EVENT_H
+#ifndef ATTUNE_PROTO_EVENT_H
+#define ATTUNE_PROTO_EVENT_H
 
 #include <stddef.h>
 #include <stdint.h>

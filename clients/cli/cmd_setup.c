@@ -7,7 +7,7 @@
 #include <sodium.h>
 
 #include "clients/cli/cli.h"
-#include "clients/lib/vocab.h"
+#include "clients/lib/termtext.h"
 #include "proto/err.h"
 #include "proto/pcode.h"
 
@@ -139,6 +139,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	struct attune_req req;
 	struct attune_reply *rep;
 	char dev[64] = "", pass[PASS_MAX];
+	const char *why;
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
@@ -150,12 +151,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 	if (a.name[strspn(a.name, " \t")] == '\0')
 		return cli_usage_err(c, "the name is blank: choose one your partners will recognise, "
 		    "--name NAME");
-	if (vocab_chars(a.name) < 0)
-		return cli_usage_err(c, "the name is not valid UTF-8 text");
-	if (vocab_has_control(a.name) || strpbrk(a.name, "\n\t") != NULL)
-		return cli_usage_err(c, "control characters are not allowed in a name");
-	if (strlen(a.name) > 64)
-		return cli_usage_err(c, "the name is too long (at most 64 bytes)");
+	/* Controls (C0, DEL, C1, bidi), bad UTF-8, length: termtext has the one list. */
+	if ((why = termtext_name_check(a.name)) != NULL)
+		return cli_usage_err(c, "%s: choose a plain name your partners will see", why);
 	if ((rc = relay_ok(c, a.relay)) != 0)
 		return rc;
 	if (a.passphrase && (rc = new_passphrase(c, pass, sizeof(pass))) != 0)
@@ -225,6 +223,27 @@ print_code(struct cli *c, const msgpack_object *root, int link)
 	fflush(stdout);
 }
 
+/* Space-separated items six to a line, the first after label, the rest under it. */
+static void
+print_rows(const char *label, const char *items)
+{
+	const char *p = items;
+	int k = 0;
+
+	termtext_put(stdout, label, strlen(label));
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (k > 0)
+			fputs(k % 6 == 0 ? "\n               " : " ", stdout);
+		termtext_put(stdout, p, n);
+		p += n;
+		p += strspn(p, " ");
+		k++;
+	}
+	fputc('\n', stdout);
+}
+
 static void
 print_paired(struct cli *c, const msgpack_object *root, int link)
 {
@@ -236,6 +255,7 @@ print_paired(struct cli *c, const msgpack_object *root, int link)
 		return;
 	}
 	attune_get_strz(root, "partner", who, sizeof(who));
+	termtext_clean_inplace(who);
 	attune_get_strz(root, "safety", safety, sizeof(safety));
 	attune_get_strz(root, "safety_words", words, sizeof(words));
 	if (link)
@@ -244,9 +264,9 @@ print_paired(struct cli *c, const msgpack_object *root, int link)
 	else
 		printf("Paired with %s.\n", who[0] ? who : "your partner");
 	if (safety[0] != '\0') {
-		printf("Safety number: %s\n", safety);
+		print_rows("Safety number: ", safety);
 		if (words[0] != '\0')
-			printf("           or: %s\n", words);
+			print_rows("           or: ", words);
 		printf("Compare it with the other screen. If it differs, someone is in between: "
 		    "run `attune %s%s%s` and pair again in person.\n", link ? "revoke" : "unpair ",
 		    link ? "" : (who[0] ? who : "NAME"), link ? " DEVICE" : "");

@@ -6,6 +6,7 @@
 
 #include "clients/cli/cli.h"
 #include "clients/lib/jsonw.h"
+#include "clients/lib/termtext.h"
 #include "clients/lib/vocab.h"
 #include "clients/lib/when.h"
 #include "proto/err.h"
@@ -399,8 +400,10 @@ partner_names(struct cli *c, struct names *out)
 	if (attune_get_array(attune_reply_root(rep), "partners", &items, &n) != 0)
 		n = 0;
 	for (i = 0; i < n && out->n < NAMES_MAX; i++)
-		if (attune_get_strz(&items[i], "name", out->name[out->n], NAME_MAX_LEN + 1) == 0)
+		if (attune_get_strz(&items[i], "name", out->name[out->n], NAME_MAX_LEN + 1) == 0) {
+			termtext_clean_inplace(out->name[out->n]);   /* shown in prompts */
 			out->n++;
+		}
 	attune_reply_free(rep);
 	return 0;
 }

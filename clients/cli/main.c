@@ -13,6 +13,7 @@
 
 #include "clients/cli/cli.h"
 #include "clients/lib/jsonw.h"
+#include "clients/lib/termtext.h"
 #include "proto/err.h"
 
 #ifndef ATTUNE_VERSION
@@ -334,8 +335,10 @@ cli_daemon_err(struct cli *c, const struct attune_reply *rep)
 	const char *code = attune_reply_error_code(rep), *msg = attune_reply_error_msg(rep);
 	char detail[300] = "";
 
-	if (msg[0] != '\0')
+	if (msg[0] != '\0') {
 		snprintf(detail, sizeof(detail), " (%s)", msg);
+		termtext_clean_inplace(detail);   /* it may quote a partner's name */
+	}
 	if (strcmp(code, "not-initialised") == 0)
 		return cli_err(CLI_EXIT_FAIL, "this device is not set up yet: run "
 		    "`attune init --name NAME` (or `attune link CODE` to join your other device)");

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "clients/lib/render.h"
+#include "clients/lib/termtext.h"
 #include "clients/lib/vocab.h"
 #include "clients/lib/when.h"
 #include "proto/msg.h"
@@ -46,14 +47,8 @@ field(const msgpack_object *m, const char *key, char *out, size_t cap)
 	out[0] = '\0';
 	if (m == NULL || msg_get_str(m, key, SIZE_MAX, &s, &n) != 0)
 		return out;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	/* A control character in a peer's text must not drive the terminal. */
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-			out[i] = (out[i] == '\n' || out[i] == '\t') ? ' ' : '?';
+	/* A peer's text must not drive the terminal (termtext.h). */
+	termtext_clean(out, cap, s, n);
 	return out;
 }
 
@@ -86,7 +81,8 @@ list(FILE *f, const msgpack_object *m, const char *key)
 
 		if (msg_obj_str(&items[i], 64, &s, &len) != 0)
 			continue;
-		fprintf(f, "%s%.*s", shown++ ? ", " : "", (int)len, s);
+		fputs(shown++ ? ", " : "", f);
+		termtext_put(f, s, len);
 	}
 	return shown;
 }

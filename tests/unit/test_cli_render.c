@@ -9,6 +9,7 @@
 #include <msgpack.h>
 
 #include "clients/lib/render.h"
+#include "clients/lib/termtext.h"
 
 /* Wednesday 2026-11-25 14:30 UTC. */
 #define NOW 1795617000
@@ -188,6 +189,76 @@ test_hostile_note(void **state)
 	assert_null(strchr(out, '\007'));
 	assert_non_null(strstr(out, "line1 line2"));
 	free(out);
+}
+
+/* No byte of an escape, C1 or bidi control in out. */
+static void
+assert_term_safe(const char *out)
+{
+	assert_null(strchr(out, '\033'));
+	assert_null(strchr(out, '\007'));
+	assert_null(strchr(out, 0x7f));
+	assert_null(strstr(out, "\xc2\x9b"));          /* U+009B, CSI */
+	assert_null(strstr(out, "\xc2\x9d"));          /* U+009D, OSC */
+	assert_null(strstr(out, "\xe2\x80\xae"));      /* U+202E, right-to-left override */
+	assert_null(strstr(out, "\xe2\x81\xa6"));      /* U+2066, left-to-right isolate */
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		assert_false(*p >= 0x80 && *p <= 0x9f && (p == (const unsigned char *)out ||
+		    p[-1] < 0xc0) && !(p[-1] >= 0x80));   /* no lone C1 byte */
+}
+
+/*
+ * Attack 6: C1 controls (as bytes and as U+0080-U+009F), DEL and bidi
+ * overrides in a partner's name, tags, reasons and offers. Failed before:
+ * only C0 was filtered, and list items were printed raw.
+ */
+static void
+test_hostile_c1_bidi(void **state)
+{
+	char *out;
+
+	(void)state;
+	begin();
+	msgpack_pack_map(&pk, 6);
+	kv_s("kind", "response");
+	kv_s("author", "Jo\xc2\x9b" "2J\xe2\x80\xae" "evil");
+	kv_u("ts", NOW);
+	kv_s("answer", "not-tonight");
+	kv_list("reason", "tired\x9b" "2J", "x\x7f\033]0;owned\007", NULL);
+	kv_list("offer", "cuddle\xe2\x81\xa6\xc2\x9d", NULL);
+	out = render(render_event, 1, 0);
+	assert_term_safe(out);
+	assert_non_null(strstr(out, "Jo?2J?evil"));
+	assert_non_null(strstr(out, "x??]0;owned?"));
+	assert_non_null(strstr(out, "cuddle??"));
+	free(out);
+}
+
+static void
+test_termtext(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(termtext_clean(buf, sizeof buf, "caf\xc3\xa9 \xf0\x9f\x98\x8a", 10), 10);
+	assert_string_equal(buf, "caf\xc3\xa9 \xf0\x9f\x98\x8a");    /* UTF-8 text stays */
+	termtext_clean(buf, sizeof buf, "a\tb\nc\rd", 7);
+	assert_string_equal(buf, "a b c?d");
+	termtext_clean(buf, sizeof buf, "\xc0\xaf\xed\xa0\x80\xe2\x80", 7);   /* overlong, surrogate, cut */
+	assert_string_equal(buf, "???????");
+	termtext_clean(buf, 5, "ab\xc3\xa9" "cd", 6);   /* never cuts a character in two */
+	assert_string_equal(buf, "ab\xc3\xa9");
+	termtext_clean(buf, 4, "ab\xc3\xa9" "cd", 6);
+	assert_string_equal(buf, "ab");
+	assert_null(termtext_name_check("Sam"));
+	assert_null(termtext_name_check("Zo\xc3\xab"));
+	assert_non_null(termtext_name_check(""));
+	assert_non_null(termtext_name_check(" Sam"));
+	assert_non_null(termtext_name_check("\033]0;owned\007\033[2J"));
+	assert_non_null(termtext_name_check("Sam\xe2\x80\xae"));
+	assert_non_null(termtext_name_check("Sam\xc2\x9b"));
+	assert_non_null(termtext_name_check("Sam\x9b"));
+	assert_non_null(termtext_name_check("0123456789012345678901234567890123456789012345678901234567890123456789"));
 }
 
 static void
@@ -498,6 +569,8 @@ main(void)
 		cmocka_unit_test(test_checkin_line),
 		cmocka_unit_test(test_scoped_fields),
 		cmocka_unit_test(test_hostile_note),
+		cmocka_unit_test(test_hostile_c1_bidi),
+		cmocka_unit_test(test_termtext),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_no_partner),
 		cmocka_unit_test(test_response_event),

@@ -21,6 +21,7 @@ struct keys;
 struct notify;
 struct pairing;
 struct raincheck;
+struct rounds;
 struct sync;
 
 struct daemon {
@@ -35,6 +36,7 @@ struct daemon {
 	struct sync *sync;        /* the sync engine (NULL in tests that run without one) */
 	struct pairing *pairings; /* pairings and links in progress (daemon/pairing.c) */
 	struct raincheck *raincheck;
+	struct rounds *rounds;    /* PSI rounds for sparks and wishes (daemon/rounds.c) */
 	int stopping;             /* shutdown under way (SIGTERM, wipe) */
 	int exit_code;
 	/* Set by main: stop the loop (closes the API, stops sync), exit with code. */

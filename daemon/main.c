@@ -25,6 +25,7 @@
 #include "daemon/pairing.h"
 #include "daemon/paths.h"
 #include "daemon/raincheck.h"
+#include "daemon/rounds.h"
 #include "daemon/store.h"
 #include "daemon/sync.h"
 #include "proto/err.h"
@@ -77,6 +78,8 @@ main_shutdown(struct daemon *d, int code)
 		sync_free(d->sync);
 		d->sync = NULL;
 	}
+	rounds_free(d->rounds);   /* before the API: waiting clients get their error */
+	d->rounds = NULL;
 	api_close(d->api);
 	d->api = NULL;
 	raincheck_free(d->raincheck);
@@ -214,6 +217,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	raincheck_schedule(d->raincheck);
+	if ((d->rounds = rounds_new(d)) == NULL) {
+		fprintf(stderr, "attuned: out of memory\n");
+		goto out;
+	}
+	rounds_arm(d->rounds);
 	uv_signal_start(&ms->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&ms->sigint, on_signal, SIGINT);
 	if (d->config.retention > 0)

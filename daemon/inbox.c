@@ -27,6 +27,7 @@
 #include "daemon/peers.h"
 #include "daemon/prekeys.h"
 #include "daemon/relayconn.h"
+#include "daemon/rounds.h"
 #include "daemon/store.h"
 #include "daemon/sync.h"
 
@@ -141,6 +142,13 @@ inner_handle(struct sync *s, const struct store_device *dev, const uint8_t *pt, 
 				res->have_event = 1;
 		}
 		if (r >= 0 && !mine)
+			store_partner_seen(d->store, dev->person, now_s());
+	} else if (msg_is_type(m, "psi") && !mine) {
+		/* A sparks or wishes round message (docs/PROTOCOL.md 9.7). */
+		r = rounds_recv(d, dev->person, root, &res->ev, &res->have_event);
+		if (r == ATT_EREPLAY || r == ATT_ENOTFOUND || r == ATT_ERANGE || r == ATT_ELIMIT)
+			r = 0;   /* a copy, or a round no longer held: nothing to keep */
+		if (r >= 0)
 			store_partner_seen(d->store, dev->person, now_s());
 	} else if (msg_is_type(m, "devlist")) {
 		struct devlist *dl = malloc(sizeof *dl);

@@ -264,7 +264,8 @@ main(void)
 			break;
 	if (addr[0] == '\0')
 		die("the relay did not start");
-	snprintf(cmd, sizeof(cmd), "'%s/attune-relay' invite --data '%s/relay'", build, tmp);
+	/* Two uses: device-minted invites are off on a relay as shipped. */
+	snprintf(cmd, sizeof(cmd), "'%s/attune-relay' invite --uses 2 --data '%s/relay'", build, tmp);
 	snprintf(token, sizeof(token), "%s", first_line(cmd));
 
 	start_daemon(&alex, "alex");
@@ -273,8 +274,8 @@ main(void)
 	    alex.home, build, addr, token);
 	if (system(cmd) != 0)
 		die("init Alex failed");
-	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' init name=Sam relay='%s' >/dev/null",
-	    sam.home, build, addr);
+	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' init name=Sam relay='%s' invite='%s' >/dev/null",
+	    sam.home, build, addr, token);
 	if (system(cmd) != 0)
 		die("init Sam failed");
 	for (i = 0; i < 100 && !connected(&alex); i++)

@@ -185,6 +185,9 @@ relay_start(struct bench *b, struct relay *r)
 	fputs("[limits]\nconnections = 20000\nconnections_per_address = 20000\n"
 	    "handshake_rate = 1000000\nhandshake_burst = 1000000\n"
 	    "put_rate = 10000000\nput_burst = 10000000\nidle_timeout = 3600\n"
+	    "register_rate = 1000000\nregister_burst = 1000000\n"
+	    "prekey_rate = 1000000\nprekey_burst = 1000000\n"
+	    "prekey_target_rate = 1000000\nprekey_target_burst = 1000000\n"
 	    "[storage]\nmailbox_envelopes = 1000000\nmailbox_bytes = 1G\n", f);
 	fclose(f);
 	if (pipe2(fds, O_CLOEXEC) < 0)

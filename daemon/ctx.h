@@ -2,14 +2,15 @@
  * The daemon context: one struct per running attuned, reached through
  * handle->data, so one process (a test) can hold several. No globals.
  *
- * daemon-sync owns `struct sync` and fills `sync_ops` in its constructor;
- * daemon-core calls through the table (a NULL table or entry means "no sync
- * yet": events are stored, nothing is queued).
+ * The daemon calls its parts directly: the local API (daemon/api.c), the
+ * sync engine (daemon/sync.h), pairing (daemon/pairing.h) and the
+ * rain-check service (daemon/raincheck.h).
  */
 #ifndef ATTUNE_DAEMON_CTX_H
 #define ATTUNE_DAEMON_CTX_H
 
 #include <stdint.h>
+#include <time.h>
 #include <uv.h>
 
 #include "daemon/config.h"
@@ -17,40 +18,12 @@
 #include "daemon/store.h"
 
 struct api;
-struct api_req;
-struct event;
 struct keys;
 struct notify;
+struct pairing;
+struct raincheck;
+struct rounds;
 struct sync;
-
-struct sync_ops {
-	/*
-	 * A new event of ours, already validated and stored (inside an open
-	 * store transaction that the caller commits after this returns 0).
-	 * Build one plaintext per recipient person (event_pack_plain), seal it
-	 * for every device of every partner in ev->to and for our own other
-	 * devices, and queue the envelopes (store_outbox_add). *queued = how
-	 * many. An error rolls the whole request back.
-	 */
-	int (*send_event)(struct sync *s, const struct event *ev, uint64_t *queued);
-	/*
-	 * pair (link = 0) or link (link = 1); code NULL = invite, else join;
-	 * relay NULL = configured one. Takes ownership of req (reply with
-	 * api_req_send: "pairing" first, then "paired" push or an error; then
-	 * api_req_release). Return an error only if req was not used.
-	 */
-	int (*pair)(struct sync *s, struct api_req *req, int link, const char *code, const char *relay);
-	/* Publish a device list without relay key `device` (one of ours). */
-	int (*revoke)(struct sync *s, const uint8_t device[32]);
-	/* Stop talking to person; tell = send a signed farewell first. Called before the store rows go. */
-	int (*unpair)(struct sync *s, const uint8_t person[32], int tell);
-	/* For `status`: relay connection up?, undecryptable count. */
-	void (*status)(struct sync *s, int *connected, uint64_t *undecryptable);
-	/* Keys and store just appeared (init, link): register, publish prekeys. */
-	void (*initialised)(struct sync *s);
-	/* Stop all network activity now (wipe, shutdown). */
-	void (*stop)(struct sync *s);
-};
 
 struct daemon {
 	uv_loop_t *loop;
@@ -61,13 +34,26 @@ struct daemon {
 	char name[STORE_NAME_MAX + 1];  /* own display name ("" until initialised) */
 	struct api *api;
 	struct notify *notify;
-	struct sync *sync;        /* owned by daemon-sync */
-	const struct sync_ops *sync_ops;
+	struct sync *sync;        /* the sync engine (NULL in tests that run without one) */
+	struct pairing *pairings; /* pairings and links in progress (daemon/pairing.c) */
+	struct raincheck *raincheck;
+	struct rounds *rounds;    /* PSI rounds for sparks and wishes (daemon/rounds.c) */
+	uint64_t backoff_max_ms;  /* relay reconnect cap, 0 = default */
+	uint64_t keepalive_ms;    /* relay ping interval, 0 = default */
+	uint64_t (*clock)(void *arg);   /* wall clock in seconds; NULL = time() */
+	void *clock_arg;
 	int stopping;             /* shutdown under way (SIGTERM, wipe) */
 	int exit_code;
 	/* Set by main: stop the loop (closes the API, stops sync), exit with code. */
 	void (*shutdown)(struct daemon *d, int code);
 };
+
+/* The wall clock (seconds since 1970) this daemon lives by. */
+static inline uint64_t
+daemon_now(const struct daemon *d)
+{
+	return d->clock != NULL ? d->clock(d->clock_arg) : (uint64_t)time(NULL);
+}
 
 /* 1 once init (or link) has made keys and opened the store. */
 static inline int

@@ -27,6 +27,6 @@ struct sync;
 int pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
                   const char *code, const char *relay);
 /* Ends every pairing in progress (shutdown, wipe); their clients get an error. */
-void pairing_cancel_all(struct sync *s);
+void pairing_cancel_all(struct daemon *d);
 
 #endif

@@ -5,7 +5,7 @@
  * hands pushes (id 0) to its owner. When the connection drops it reconnects
  * with exponential backoff and jitter, capped; a keepalive ping finds a
  * dead path. It knows nothing of invites, prekeys or mailboxes: the sync layer
- * (daemon/sync.c) drives those through relayconn_request.
+ * (daemon/sync.h and its parts) drives those through relayconn_request.
  */
 #ifndef ATTUNE_DAEMON_RELAYCONN_H
 #define ATTUNE_DAEMON_RELAYCONN_H

@@ -9,7 +9,7 @@
  *
  * Every function returns 0 (or a count) or a negative ATT_* code; a call
  * returns only once its change is durable (or part of an open transaction).
- * store_begin/store_commit make several calls atomic: daemon-sync stores
+ * store_begin/store_commit make several calls atomic: the inbox (daemon/inbox.c) stores
  * "decrypted event + advanced session state" in one transaction before it
  * acknowledges the envelope. Transactions nest (savepoints).
  *

@@ -1,83 +1,99 @@
 /*
- * attuned's sync engine: everything that talks to the relay or to other
- * devices. It owns the relay connection (daemon/relayconn.c), the sessions
- * with peer devices (daemon/peers.c), pairing and linking
- * (daemon/pairing.c) and signed device lists (daemon/devlist.c).
+ * attuned's sync engine: everything that talks to the relay about this
+ * device's mail. It owns the relay connection (daemon/relayconn.c) and
+ * drives three parts, each in a file of its own:
  *
- * daemon-core reaches it only through d->sync_ops (daemon/ctx.h), which
- * sync_new fills. State it keeps in the store's kv table (sealed):
+ *   daemon/prekeys.c  registration, our prekeys, the peers' bundles
+ *   daemon/outbox.c   fan-out of our events and inner messages, flushing
+ *   daemon/inbox.c    delivered envelopes: open, store, acknowledge, hold
+ *
+ * This file keeps the lifecycle (start, stop, reconnect) and the network
+ * watch. Sessions with peer devices are daemon/peers.c; pairing and linking
+ * (daemon/pairing.c, with connections of their own) use the engine but the
+ * engine never calls them. State kept in the store's kv table (sealed):
  *
  *   "relay"        the relay address (written by init or by pairing)
  *   "invite"       an invite token not yet used to register
  *   "registered"   "1" once the relay accepted this device
- *   "spk"          the current signed prekey id (decimal)
- *   "otk_next"     the next one-time prekey id (decimal)
- *   "undecryptable" count of envelopes that could not be opened (decimal)
  *
- * The relay address comes from kv "relay", else the config file's
- * [relay] address.
+ * and the keys listed in prekeys.h and inbox.h. The relay address comes
+ * from kv "relay", else the config file's [relay] address.
  */
 #ifndef ATTUNE_DAEMON_SYNC_H
 #define ATTUNE_DAEMON_SYNC_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <msgpack.h>
 
 struct daemon;
+struct inbox;
+struct msg;
+struct outbox;
+struct prekeys;
+struct relayconn;
 struct sync;
 
 #define SYNC_KV_RELAY "relay"
 #define SYNC_KV_INVITE "invite"
 #define SYNC_KV_REGISTERED "registered"
 
-/* Creates the engine for d and sets d->sync and d->sync_ops. 0 or ATT_ENOMEM. */
+/* Creates the engine for d and sets d->sync. 0 or ATT_ENOMEM. */
 int sync_new(struct daemon *d);
 /* Connects to the relay when initialised and a relay is known (else waits for init). */
 int sync_start(struct sync *s);
+/* Reconnects with the current keys, address and invite. */
+int sync_restart(struct sync *s);
+/* Stops all network activity now (wipe, shutdown). */
+void sync_stop(struct sync *s);
 /* Stops network activity; frees once libuv has closed its handles. */
 void sync_free(struct sync *s);
+/* For `status`: registered at the relay now?, undecryptable count. */
+void sync_status(struct sync *s, int *connected, uint64_t *undecryptable);
+/* The host's hint: the network went down (stop trying) or came up (connect now). */
+void sync_network(struct sync *s, int up);
 
-/* ---- for the other sync modules (pairing.c) ---- */
+/*
+ * Draining, for a wake-up that must end soon (attune_core_sync_once): after
+ * sync_drain_begin, sync_drained turns 1 once the relay has delivered all
+ * it holds for us and we have handled (stored, acknowledged) each envelope.
+ */
+void sync_drain_begin(struct sync *s);
+int sync_drained(const struct sync *s);
+/* Envelopes delivered to this engine so far. */
+uint64_t sync_delivered(const struct sync *s);
 
-struct relayconn;
-struct pairing;
-struct store_partner;
+/* ---- for the parts of the engine and for pairing.c ---- */
 
+struct daemon *sync_daemon(const struct sync *s);
 struct relayconn *sync_relayconn(struct sync *s);
+struct prekeys *sync_prekeys(const struct sync *s);
+struct outbox *sync_outbox(const struct sync *s);
+struct inbox *sync_inbox(const struct sync *s);
 /* 1 when connected and registered at the relay. */
 int sync_registered(const struct sync *s);
 /* The relay address this device uses (kv, else config); ATT_ENOTFOUND when none. */
 int sync_relay_address(struct sync *s, char *out, size_t cap);
-/* Reconnects with the current keys, address and invite. */
-int sync_restart(struct sync *s);
 /* Flushes the outbox on the next loop turn. */
 void sync_flush_soon(struct sync *s);
-/* Fetches prekey bundles for person's devices (NULL: all) without a session. */
-void sync_sessions_start(struct sync *s, const uint8_t *person);
-/*
- * Queues an inner message (a msgpack map, docs/PROTOCOL.md 6.6) to every
- * non-revoked device of person (NULL: our own other devices), inside the
- * caller's transaction. *queued (if not NULL) grows by the count.
- */
-int sync_send_inner(struct sync *s, const uint8_t *person, const uint8_t *pt, size_t len,
-                    uint64_t *queued);
-/*
- * Queues our device list as it now stands (devlist_own) to our own other
- * devices and to every partner, inside the caller's transaction.
- */
-int sync_send_devlist(struct sync *s);
-/* Tells our own other devices about partner p (name, person key, devices). */
-int sync_tell_own_partner(struct sync *s, const struct store_partner *p);
-/* Adds device records (msgpack bins) of person after verifying each. */
-int sync_add_devices(struct sync *s, const uint8_t person[32], const msgpack_object *arr,
-                     size_t n);
-/* The list head of pairings in progress (owned by pairing.c). */
-struct pairing **sync_pairings(struct sync *s);
+/* Flushes the outbox (and retries sessions) in a few seconds unless that is already set. */
+void sync_retry_later(struct sync *s);
+/* Asks the relay to deliver (again) from the oldest unacknowledged envelope. */
+void sync_resync(struct sync *s);
+/* The inbox saw a deliver. */
+void sync_note_delivery(struct sync *s);
+/* A relayconn reply callback for requests whose answer does not matter. */
+void sync_ignore_reply(void *arg, const struct msg *reply);
+/* An error reply's "code" (not NUL-terminated: print with %.*s and sync_reply_code_len). */
+const char *sync_reply_code(const struct msg *reply);
+int sync_reply_code_len(const struct msg *reply);
+/* Decimal numbers in the store's kv table. */
+void sync_kv_uint(struct sync *s, const char *key, uint64_t v);
+uint64_t sync_kv_get_uint(struct sync *s, const char *key, uint64_t dflt);
 
 /*
- * Environment knobs for tests (read by sync_new): ATTUNE_BACKOFF_MAX_MS caps
- * the reconnect delay, ATTUNE_KEEPALIVE_MS sets the ping interval.
+ * d->backoff_max_ms caps the reconnect delay and d->keepalive_ms sets the
+ * ping interval (0: relayconn's defaults); attuned takes them from
+ * ATTUNE_BACKOFF_MAX_MS and ATTUNE_KEEPALIVE_MS, for tests.
  */
 
 #endif

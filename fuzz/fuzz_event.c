@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/event.h"
+#include "proto/event.h"
 #include "proto/err.h"
 #include "proto/msg.h"
 

@@ -16,6 +16,7 @@ struct np {
 	uint32_t num;
 	uint64_t expires;
 	void *side[2];
+	const void *owner[2];
 	struct npmsg *queue;        /* from side 0, waiting for side 1 */
 	size_t queued;
 };
@@ -82,8 +83,8 @@ find(struct nameplates *t, uint32_t num)
 }
 
 int
-nameplate_alloc(struct nameplates *t, void *side, uint64_t now, uint32_t *num,
-    uint64_t *expires)
+nameplate_alloc(struct nameplates *t, void *side, const void *owner, uint64_t now,
+    uint32_t *num, uint64_t *expires)
 {
 	struct np *p;
 	uint32_t range, n;
@@ -107,6 +108,7 @@ nameplate_alloc(struct nameplates *t, void *side, uint64_t now, uint32_t *num,
 	p->num = n;
 	p->expires = now + t->ttl;
 	p->side[0] = side;
+	p->owner[0] = owner;
 	p->next = t->list;
 	t->list = p;
 	t->n++;
@@ -116,7 +118,8 @@ nameplate_alloc(struct nameplates *t, void *side, uint64_t now, uint32_t *num,
 }
 
 int
-nameplate_claim(struct nameplates *t, void *side, uint32_t num, uint64_t now)
+nameplate_claim(struct nameplates *t, void *side, const void *owner, uint32_t num,
+    uint64_t now)
 {
 	struct np **pp = find(t, num), *p;
 	struct npmsg *m, *next;
@@ -127,6 +130,7 @@ nameplate_claim(struct nameplates *t, void *side, uint32_t num, uint64_t now)
 	if (p->side[1] != NULL || p->side[0] == side)
 		return NP_ETAKEN;
 	p->side[1] = side;
+	p->owner[1] = owner;
 	for (m = p->queue; m != NULL; m = next) {
 		next = m->next;
 		t->push(t->ctx, side, NP_MSG, num, m->data, m->len);
@@ -225,4 +229,17 @@ size_t
 nameplate_count(const struct nameplates *t)
 {
 	return t->n;
+}
+
+size_t
+nameplate_held(const struct nameplates *t, const void *owner)
+{
+	const struct np *p;
+	size_t n = 0;
+
+	if (owner == NULL)
+		return 0;
+	for (p = t->list; p != NULL; p = p->next)
+		n += p->owner[0] == owner || p->owner[1] == owner;
+	return n;
 }

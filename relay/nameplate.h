@@ -31,9 +31,16 @@ typedef void (*np_push_fn)(void *ctx, void *side, enum np_push what, uint32_t np
 struct nameplates *nameplates_new(size_t max, uint64_t ttl, size_t max_queued,
     np_push_fn push, void *ctx);
 void nameplates_free(struct nameplates *);
-int nameplate_alloc(struct nameplates *, void *side, uint64_t now, uint32_t *np,
-    uint64_t *expires);
-int nameplate_claim(struct nameplates *, void *side, uint32_t np, uint64_t now);
+/*
+ * owner tags a side with who holds it (the source address entry), so that
+ * nameplate_held can count what one owner holds; it may be NULL.
+ */
+int nameplate_alloc(struct nameplates *, void *side, const void *owner, uint64_t now,
+    uint32_t *np, uint64_t *expires);
+int nameplate_claim(struct nameplates *, void *side, const void *owner, uint32_t np,
+    uint64_t now);
+/* How many open nameplates have a side held by owner. */
+size_t nameplate_held(const struct nameplates *, const void *owner);
 /* Pushes data to the other side, or queues it until the other side claims. */
 int nameplate_send(struct nameplates *, void *side, uint32_t np, const uint8_t *data,
     size_t len);

@@ -10,7 +10,7 @@
 #include "proto/frame.h"
 #include "relay/relaycfg.h"
 
-enum kind { K_DUR, K_SIZE, K_COUNT, K_RATE, K_BOOL };
+enum kind { K_DUR, K_SIZE, K_COUNT, K_RATE, K_BOOL, K_URL };
 
 /* The table of settings: one place for names, kinds and bounds. */
 static const struct setting {
@@ -20,6 +20,7 @@ static const struct setting {
 	double lo, hi;
 } settings[] = {
 #define S(sec, k, kind, f, lo, hi) { sec, k, kind, offsetof(struct relaycfg, f), lo, hi }
+	S("storage", "url", K_URL, store_url, 0, 0),
 	S("storage", "ttl", K_DUR, ttl, 60, 3650.0 * 86400),
 	S("storage", "mailbox_envelopes", K_COUNT, mailbox_envelopes, 1, 1e9),
 	S("storage", "mailbox_bytes", K_SIZE, mailbox_bytes, 1024, 1e13),
@@ -40,6 +41,12 @@ static const struct setting {
 	S("limits", "preauth_frame_max", K_SIZE, preauth_frame_max, 96, 4096),
 	S("limits", "put_rate", K_RATE, put_rate, 0.001, 1e7),
 	S("limits", "put_burst", K_RATE, put_burst, 1, 1e7),
+	S("limits", "prekey_rate", K_RATE, prekey_rate, 0.001, 1e6),
+	S("limits", "prekey_burst", K_RATE, prekey_burst, 1, 1e6),
+	S("limits", "prekey_target_rate", K_RATE, prekey_target_rate, 0.001, 1e6),
+	S("limits", "prekey_target_burst", K_RATE, prekey_target_burst, 1, 1e6),
+	S("limits", "register_rate", K_RATE, register_rate, 0.0001, 1e6),
+	S("limits", "register_burst", K_RATE, register_burst, 1, 1e6),
 	S("limits", "batch_max", K_COUNT, batch_max, 1, 1024),
 	S("limits", "out_buffer", K_SIZE, out_buffer, 70000, 1e9),
 	S("limits", "deliver_window", K_COUNT, deliver_window, 1, 4096),
@@ -48,6 +55,7 @@ static const struct setting {
 	S("nameplates", "max", K_COUNT, nameplates_max, 1, 100000),
 	S("nameplates", "rate", K_RATE, nameplate_rate, 0.001, 1e6),
 	S("nameplates", "burst", K_RATE, nameplate_burst, 1, 1e6),
+	S("nameplates", "per_address", K_COUNT, nameplates_per_address, 1, 100000),
 	S("nameplates", "messages", K_COUNT, nameplate_messages, 1, 1000),
 	S("nameplates", "data_max", K_SIZE, nameplate_data_max, 64, 65000),
 	S("relay", "stats_interval", K_DUR, stats_interval, 1, 86400),
@@ -64,7 +72,7 @@ relaycfg_defaults(struct relaycfg *c)
 	c->mailbox_bytes = 64ull << 20;
 	c->envelope_max = 60000;
 	c->otk_max = 200;
-	c->device_invites = 1;
+	c->device_invites = 0;
 	c->device_invites_per_day = 10;
 	c->invite_max_uses = 100;
 	c->invite_max_ttl = 30 * 86400;
@@ -79,6 +87,13 @@ relaycfg_defaults(struct relaycfg *c)
 	c->preauth_frame_max = 256;
 	c->put_rate = 2000;
 	c->put_burst = 4000;
+	/* A device fetches a bundle once per new partner device: a few a minute is plenty. */
+	c->prekey_rate = 0.5;
+	c->prekey_burst = 30;
+	c->prekey_target_rate = 0.1;
+	c->prekey_target_burst = 20;
+	c->register_rate = 0.01;
+	c->register_burst = 10;
 	c->batch_max = 256;
 	c->out_buffer = 1u << 20;
 	c->deliver_window = 64;
@@ -87,6 +102,7 @@ relaycfg_defaults(struct relaycfg *c)
 	c->nameplates_max = 1000;
 	c->nameplate_rate = 1;
 	c->nameplate_burst = 10;
+	c->nameplates_per_address = 4;
 	c->nameplate_messages = 16;
 	c->nameplate_data_max = 4096;
 	c->stats_interval = 5;
@@ -150,6 +166,15 @@ relaycfg_set(struct relaycfg *c, const char *section, const char *key, const cha
 		    (section != NULL && *section != '\0' && strcmp(st->section, section) != 0))
 			continue;
 		switch (st->kind) {
+		case K_URL:
+			/* A PostgreSQL URL; empty: SQLite in the data folder. */
+			if (strlen(value) >= sizeof c->store_url)
+				return ATT_ETOOBIG;
+			if (*value != '\0' && strncmp(value, "postgresql://", 13) != 0 &&
+			    strncmp(value, "postgres://", 11) != 0)
+				return ATT_EINVAL;
+			strcpy(p, value);
+			return 0;
 		case K_BOOL:
 			if (strcasecmp(value, "true") == 0 || strcasecmp(value, "yes") == 0 ||
 			    strcmp(value, "1") == 0)
@@ -207,9 +232,12 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 	if (lc->err == 0) {
 		lc->err = ATT_EINVAL;
 		if (lc->why != NULL)
-			snprintf(lc->why, lc->why_cap, "[%s] %s = %s: %s", section, name, value,
+			/* A URL may hold a password: never echo it. */
+			snprintf(lc->why, lc->why_cap, "[%s] %s = %s: %s", section, name,
+			    strcmp(name, "url") == 0 ? "(not shown)" : value,
 			    r == ATT_ENOTFOUND ? "unknown setting" :
-			    r == ATT_ERANGE ? "value out of range" : "cannot parse the value");
+			    r == ATT_ERANGE ? "value out of range" :
+			    strcmp(name, "url") == 0 ? "expected postgresql://..." : "cannot parse the value");
 	}
 	return 0;
 }

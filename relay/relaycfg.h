@@ -11,6 +11,7 @@
 
 struct relaycfg {
 	/* [storage] */
+	char store_url[1024];           /* postgresql://...; empty: SQLite in the data folder */
 	uint64_t ttl;                   /* seconds an envelope is kept unacknowledged */
 	uint64_t mailbox_envelopes;     /* per-mailbox quota: count */
 	uint64_t mailbox_bytes;         /* per-mailbox quota: bytes of envelopes */
@@ -31,8 +32,14 @@ struct relaycfg {
 	uint64_t idle_timeout;          /* seconds without a frame from the peer */
 	uint64_t frame_max;             /* after the handshake, <= 65535 */
 	uint64_t preauth_frame_max;     /* before the handshake */
-	double put_rate;                /* put items per second per device */
+	double put_rate;                /* put items per second per device, all its connections */
 	double put_burst;
+	double prekey_rate;             /* prekey_get per second per requesting device */
+	double prekey_burst;
+	double prekey_target_rate;      /* prekey_get per second for one device's bundle */
+	double prekey_target_burst;
+	double register_rate;           /* register attempts per second per source address */
+	double register_burst;
 	uint64_t batch_max;             /* items in one put */
 	uint64_t out_buffer;            /* bytes queued to one peer before it is dropped */
 	uint64_t deliver_window;        /* unacknowledged delivers in flight per connection */
@@ -42,6 +49,7 @@ struct relaycfg {
 	uint64_t nameplates_max;        /* open at once */
 	double nameplate_rate;          /* allocations and claims per second per address */
 	double nameplate_burst;
+	uint64_t nameplates_per_address; /* open at once, allocated or claimed, per address */
 	uint64_t nameplate_messages;    /* messages buffered for a side not there yet */
 	uint64_t nameplate_data_max;    /* bytes in one np_send */
 	/* [relay] */

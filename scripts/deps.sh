@@ -7,10 +7,13 @@ set -eu
 
 # Build and run: the libraries of DESIGN.md. Tests: cmocka, jansson (reads the
 # published JSON test vectors), clang + its runtime (libFuzzer, sanitizers),
-# sqlite3 and python3 (end-to-end scripts inspect files and frames).
+# sqlite3 and python3 (end-to-end scripts inspect files and frames). The relay's
+# PostgreSQL backend: libpq-dev to build; postgresql (15: initdb, pg_ctl) for
+# the tests that start their own cluster.
 PKGS="build-essential pkg-config libuv1-dev libsodium-dev libmsgpack-dev
-libsqlite3-dev libsystemd-dev libqrencode-dev libinih-dev libcmocka-dev
-libjansson-dev clang libclang-rt-14-dev sqlite3 python3 procps psmisc"
+libsqlite3-dev libsystemd-dev libqrencode-dev libinih-dev libutf8proc-dev libcmocka-dev
+libjansson-dev clang libclang-rt-14-dev sqlite3 python3 procps psmisc
+libpq-dev postgresql"
 # attune-gtk (clients/gtk): GTK 4 and libadwaita to build it; its tests run it
 # under Xvfb with a private D-Bus session bus and drive it through AT-SPI
 # (at-spi2-core, python3-pyatspi; python3-xlib raises and focuses the window

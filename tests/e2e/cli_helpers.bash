@@ -51,7 +51,11 @@ until_has() {
 cli_relay_start() {
 	local rc
 	mkdir -p "$T_DIR/relay"
-	bg_start "$T_DIR/relay.log" "$BUILD/attune-relay" --listen 127.0.0.1:0 --data "$T_DIR/relay"
+	# Every device connects from 127.0.0.1: the per-address nameplate cap is raised.
+	# Device invites are on: a linked device joins the relay with its first device's.
+	printf '[nameplates]\nper_address = 100\n[invites]\ndevice_invites = yes\n' >"$T_DIR/relay.conf"
+	bg_start "$T_DIR/relay.log" "$BUILD/attune-relay" --listen 127.0.0.1:0 --data "$T_DIR/relay" \
+		--config "$T_DIR/relay.conf"
 	wait_for_line "$T_DIR/relay.log" '^address: attune://'
 	rc=$?
 	RELAY=$(sed -n 's/^address: //p' "$T_DIR/relay.log" | head -1)

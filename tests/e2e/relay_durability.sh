@@ -19,6 +19,7 @@ handshake_rate = 100000
 handshake_burst = 100000
 put_rate = 10000000
 put_burst = 10000000
+register_burst = 100000
 [storage]
 mailbox_envelopes = 10000000
 mailbox_bytes = 4G'

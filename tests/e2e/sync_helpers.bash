@@ -9,11 +9,12 @@ export ATTUNE_BACKOFF_MAX_MS=400
 
 # relay_start [PORT]: starts attune-relay on 127.0.0.1:PORT (0 = any), sets ADDR and RELAY_PID.
 # Every daemon and pairing of a test connects from 127.0.0.1 within a second:
-# the per-address handshake and nameplate rate limits are raised for that.
+# the per-address handshake, register and nameplate limits are raised for that.
+# Device-minted invites are on: a partner joins the relay with the inviter's.
 relay_start() {
 	local port=${1:-0} log="$T_DIR/relay.$RANDOM.log"
 	mkdir -p "$T_DIR/relay"
-	printf '[limits]\nhandshake_rate = 1000\nhandshake_burst = 1000\n[nameplates]\nrate = 100\nburst = 100\n' \
+	printf '[limits]\nhandshake_rate = 1000\nhandshake_burst = 1000\nregister_burst = 1000\n[nameplates]\nrate = 100\nburst = 100\nper_address = 100\n[invites]\ndevice_invites = yes\n' \
 		>"$T_DIR/relay.conf"
 	bg_start "$log" "$BUILD/attune-relay" --listen "127.0.0.1:$port" --data "$T_DIR/relay" \
 		--config "$T_DIR/relay.conf"

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "daemon/event.h"
+#include "proto/event.h"
 #include "proto/err.h"
 #include "proto/msg.h"
 #include "tests/unit/tutil.h"

@@ -105,6 +105,8 @@ test_config(void **state)
 
 	(void)state;
 	relaycfg_defaults(&c);
+	assert_int_equal(c.device_invites, 0);   /* the operator turns device invites on */
+	assert_true(c.nameplates_per_address >= 1 && c.nameplates_per_address < 10);
 	assert_int_equal(c.ttl, 30 * 86400);
 	assert_int_equal(c.deliver_window, 64);
 	assert_true(c.handshake_rate == 20 && c.handshake_burst == 5);
@@ -175,38 +177,117 @@ test_nameplates(void **state)
 	uint64_t exp;
 
 	(void)state;
-	assert_int_equal(nameplate_alloc(t, &a, 1000, &np, &exp), 0);
+	assert_int_equal(nameplate_alloc(t, &a, NULL, 1000, &np, &exp), 0);
 	assert_true(np >= 1 && np < 100);
 	assert_int_equal(exp, 1600);
-	assert_int_equal(nameplate_claim(t, &a, np, 1000), NP_ETAKEN);     /* not with itself */
+	assert_int_equal(nameplate_claim(t, &a, NULL, np, 1000), NP_ETAKEN);     /* not with itself */
 	assert_int_equal(nameplate_send(t, &a, np, (const uint8_t *)"m1", 2), 0);
 	assert_int_equal(nameplate_send(t, &a, np, (const uint8_t *)"m2", 2), 0);
 	assert_int_equal(nameplate_send(t, &a, np, (const uint8_t *)"m3", 2), NP_EQUEUE);
 	assert_int_equal(nameplate_send(t, &c, np, (const uint8_t *)"x", 1), NP_ENOTSIDE);
-	assert_int_equal(nameplate_claim(t, &b, np, 1000), 0);
+	assert_int_equal(nameplate_claim(t, &b, NULL, np, 1000), 0);
 	assert_int_equal(l.n, 2);                                       /* queued ones flushed */
 	assert_ptr_equal(l.side[0], &b);
 	assert_string_equal(l.data[1], "m2");
-	assert_int_equal(nameplate_claim(t, &c, np, 1000), NP_ETAKEN);
+	assert_int_equal(nameplate_claim(t, &c, NULL, np, 1000), NP_ETAKEN);
 	assert_int_equal(nameplate_send(t, &b, np, (const uint8_t *)"hi", 2), 0);
 	assert_ptr_equal(l.side[2], &a);
 	assert_int_equal(nameplate_close(t, &c, np), NP_ENOTSIDE);
 	assert_int_equal(nameplate_close(t, &a, np), 0);
 	assert_ptr_equal(l.side[3], &b);
 	assert_int_equal(l.what[3], NP_CLOSED);
-	assert_int_equal(nameplate_claim(t, &c, np, 1000), NP_EUNKNOWN);
+	assert_int_equal(nameplate_claim(t, &c, NULL, np, 1000), NP_EUNKNOWN);
 	assert_int_equal(nameplate_count(t), 0);
 	/* Expiry and the cap. */
-	assert_int_equal(nameplate_alloc(t, &a, 1000, &np, &exp), 0);
-	assert_int_equal(nameplate_alloc(t, &a, 1000, &np2, &exp), 0);
+	assert_int_equal(nameplate_alloc(t, &a, NULL, 1000, &np, &exp), 0);
+	assert_int_equal(nameplate_alloc(t, &a, NULL, 1000, &np2, &exp), 0);
 	assert_int_not_equal(np, np2);
-	assert_int_equal(nameplate_alloc(t, &b, 1000, &np2, &exp), 0);
-	assert_int_equal(nameplate_alloc(t, &b, 1000, &np2, &exp), NP_EFULL);
-	assert_int_equal(nameplate_claim(t, &c, np, 1600), NP_EUNKNOWN);
+	assert_int_equal(nameplate_alloc(t, &b, NULL, 1000, &np2, &exp), 0);
+	assert_int_equal(nameplate_alloc(t, &b, NULL, 1000, &np2, &exp), NP_EFULL);
+	assert_int_equal(nameplate_claim(t, &c, NULL, np, 1600), NP_EUNKNOWN);
 	nameplate_side_gone(t, &b);
 	assert_int_equal(nameplate_count(t), 2);
 	assert_int_equal(nameplate_sweep(t, 1600), 2);
 	assert_int_equal(nameplate_count(t), 0);
+	nameplates_free(t);
+}
+
+/* IPv6 sources count per /64, IPv4 per address (attack 7). */
+static void
+test_src_key(void **state)
+{
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t b[16], ka[16], kb[16];
+	uint8_t v4[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1 }, k4[16];
+	struct limit_srcs *s = limit_srcs_new(8);
+
+	(void)state;
+	memcpy(b, a, 16);
+	b[15] = 9;
+	limit_src_key(ka, a);
+	limit_src_key(kb, b);
+	assert_memory_equal(ka, kb, 16);
+	assert_ptr_equal(limit_src_get(s, ka, 5, 5, 0), limit_src_get(s, kb, 5, 5, 0));
+	b[7] = 2;                                   /* another /64 */
+	limit_src_key(kb, b);
+	assert_memory_not_equal(ka, kb, 16);
+	limit_src_key(k4, v4);
+	assert_memory_equal(k4, v4, 16);            /* IPv4 stays whole */
+	v4[15] = 2;
+	limit_src_key(kb, v4);
+	assert_memory_not_equal(k4, kb, 16);
+	limit_srcs_free(s);
+}
+
+/* Device buckets are shared by every connection of a device and swept when full. */
+static void
+test_devs(void **state)
+{
+	struct limit_devs *s = limit_devs_new(2);
+	struct limit_dev_rates r = { 10, 20, 1, 3, 0.5, 2 };
+	uint8_t k1[32] = { 1 }, k2[32] = { 2 }, k3[32] = { 3 };
+	struct limit_dev *e;
+	int i, n = 0;
+
+	(void)state;
+	e = limit_dev_get(s, k1);
+	assert_non_null(e);
+	assert_ptr_equal(limit_dev_get(s, k1), e);
+	for (i = 0; i < 5; i++)
+		n += limit_take(&e->pk_req, r.pk_rate, r.pk_burst, 10.0, 1);
+	assert_int_equal(n, 3);                     /* starts full: the burst */
+	assert_true(limit_take(&e->put, r.put_rate, r.put_burst, 10.0, 20));
+	assert_false(limit_take(&e->put, r.put_rate, r.put_burst, 10.0, 1));
+	assert_non_null(limit_dev_get(s, k2));
+	assert_null(limit_dev_get(s, k3));          /* table full */
+	limit_devs_sweep(s, &r, 10.5);              /* k1 is still draining */
+	assert_int_equal(limit_devs_count(s), 1);
+	limit_devs_sweep(s, &r, 100);
+	assert_int_equal(limit_devs_count(s), 0);
+	limit_devs_free(s);
+}
+
+/* What one owner (address) holds is counted, allocated or claimed. */
+static void
+test_nameplate_held(void **state)
+{
+	struct pushlog l = { 0 };
+	struct nameplates *t = nameplates_new(10, 600, 2, push, &l);
+	int a, b, oa, ob;
+	uint32_t np, np2;
+	uint64_t exp;
+
+	(void)state;
+	assert_int_equal(nameplate_alloc(t, &a, &oa, 1000, &np, &exp), 0);
+	assert_int_equal(nameplate_alloc(t, &a, &oa, 1000, &np2, &exp), 0);
+	assert_int_equal(nameplate_held(t, &oa), 2);
+	assert_int_equal(nameplate_held(t, &ob), 0);
+	assert_int_equal(nameplate_claim(t, &b, &ob, np, 1000), 0);
+	assert_int_equal(nameplate_held(t, &ob), 1);
+	assert_int_equal(nameplate_close(t, &b, np), 0);
+	assert_int_equal(nameplate_held(t, &oa), 1);
+	assert_int_equal(nameplate_held(t, &ob), 0);
+	assert_int_equal(nameplate_held(t, NULL), 0);
 	nameplates_free(t);
 }
 
@@ -219,6 +300,9 @@ main(void)
 		cmocka_unit_test(test_htab),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_nameplates),
+		cmocka_unit_test(test_src_key),
+		cmocka_unit_test(test_devs),
+		cmocka_unit_test(test_nameplate_held),
 	};
 
 	if (sodium_init() < 0)

@@ -12,7 +12,7 @@
 #include <dirent.h>
 #include <sodium.h>
 
-#include "daemon/event.h"
+#include "proto/event.h"
 #include "daemon/store.h"
 #include "proto/err.h"
 #include "tests/unit/tutil.h"

@@ -13,8 +13,8 @@
  *     including audience and scoping, sealed by the store;
  *   - the local API object of section 8.2 (event_pack_api).
  */
-#ifndef ATTUNE_DAEMON_EVENT_H
-#define ATTUNE_DAEMON_EVENT_H
+#ifndef ATTUNE_PROTO_EVENT_H
+#define ATTUNE_PROTO_EVENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +36,9 @@ enum event_kind {
 	EVENT_BID = 2,
 	EVENT_RESPONSE = 3,
 	EVENT_RETRACT = 4,
+	/* Local only, never sent to anyone: both partners sparked (docs/PROTOCOL.md
+	 * 9.7). author = the partner, mine = 0; each side writes its own. */
+	EVENT_SPARK_MATCH = 5,
 };
 
 enum event_answer { ANSWER_NONE = 0, ANSWER_YES, ANSWER_NOT_TONIGHT, ANSWER_LATER };

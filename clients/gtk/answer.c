@@ -205,7 +205,7 @@ send_clicked(GtkButton *b, gpointer p)
 	(void)b;
 	if (k < 0 || s->bid == NULL)
 		return;
-	if (vocab_utf8_chars(note) > VOCAB_NOTE_MAX) {
+	if (vocab_chars(note) > VOCAB_NOTE_MAX) {
 		app_toast(s->a, "The note is longer than 280 characters.");
 		return;
 	}

@@ -113,7 +113,7 @@ send_clicked(GtkButton *b, gpointer p)
 		if (gtk_check_button_get_active(s->to->pdata[i]))
 			g_ptr_array_add(to, s->a->partners[i]);
 	g_ptr_array_add(to, NULL);
-	if (kind == NULL || to->len < 2 || vocab_utf8_chars(note) > VOCAB_NOTE_MAX) {
+	if (kind == NULL || to->len < 2 || vocab_chars(note) > VOCAB_NOTE_MAX) {
 		app_toast(s->a, kind == NULL ? "Choose what you are asking for." : to->len < 2 ?
 		    "Choose who you are asking." : "The note is longer than 280 characters.");
 		goto out;

@@ -209,7 +209,7 @@ send_clicked(GtkButton *b, gpointer p)
 		app_toast(c->a, "Share it with at least one partner.");
 		goto out;
 	}
-	if (vocab_utf8_chars(note) > VOCAB_NOTE_MAX) {
+	if (vocab_chars(note) > VOCAB_NOTE_MAX) {
 		app_toast(c->a, "The note is longer than 280 characters.");
 		goto out;
 	}

@@ -431,6 +431,15 @@ conn_error_text(int rc, const struct attune_reply *rep)
 		return g_strdup("That code was already used: ask for a new one.");
 	if (strcmp(code, "wrong-passphrase") == 0)
 		return g_strdup("That passphrase is not right.");
+	if (strcmp(code, "bid-open") == 0)
+		return g_strdup("You already asked and they have not answered yet: give them time.");
+	if (strcmp(code, "bid-paused") == 0)
+		return g_strdup("They said not tonight: asking again waits a while, unless they change "
+		    "their answer.");
+	if (strcmp(code, "bid-retracted") == 0)
+		return g_strdup("They took that bid back.");
+	if (strcmp(code, "bid-closed") == 0)
+		return g_strdup("That bid's time has passed.");
 	if (strcmp(code, "relay-unreachable") == 0)
 		return g_strdup("The relay cannot be reached right now; try again in a moment.");
 	if (attune_reply_error_msg(rep)[0] != '\0')

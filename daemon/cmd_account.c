@@ -3,6 +3,7 @@
  * passphrase.
  */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -292,6 +293,17 @@ cmd_account_unlock(struct call *k)
 	return 0;
 }
 
+/* 1 when storage.key is the wrapped form (a passphrase is set); the plain key is 32 bytes. */
+static int
+passphrase_set(struct daemon *d)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/storage.key", d->paths.keys_dir);
+	return stat(path, &st) == 0 && st.st_size != 32;
+}
+
 /* Sets, changes or (empty) removes the passphrase that locks the history at start. */
 int
 cmd_account_passphrase(struct call *k)
@@ -302,6 +314,8 @@ cmd_account_passphrase(struct call *k)
 
 	if (r != 0 && r != ATT_EMISSING)
 		return call_fail_field(k, r, "passphrase");
+	if (len == 0 && !passphrase_set(k->d))
+		return call_fail(k, "no-passphrase", "there is no passphrase: nothing to remove");
 	r = keys_set_passphrase(k->d->keys, k->d->paths.keys_dir, pass, len);
 	if (r != 0)
 		return call_fail(k, "io-error", "could not write the storage key: %s", att_strerror(r));

@@ -47,6 +47,13 @@ pack_event(struct call *k, msgpack_packer *pk, const struct view *v, const struc
 		msg_pack_str(pk, view_bid_state_at(v, ev, call_now(), is_partner, k->d->store));
 		return;
 	}
+	if (ev->kind == EVENT_CHECKIN && view_retracted(v, ev)) {
+		/* Kept in the history, marked: out of status and trends on every device. */
+		event_pack_api(pk, ev, call_namer_fn, &nm, 1);
+		msg_pack_str(pk, "retracted");
+		msgpack_pack_true(pk);
+		return;
+	}
 	if (ev->kind != EVENT_RESPONSE) {
 		event_pack_api(pk, ev, call_namer_fn, &nm, 0);
 		return;

@@ -256,6 +256,9 @@ run status
 check "status works once unlocked" has "$OUT" '^Kim \(you\)'
 run passphrase --remove
 check "passphrase --remove" has "$OUT" '^Passphrase removed'
+run passphrase --remove
+check "passphrase --remove with none set: exit 1 (issue 13: it said 'removed')" test "$RC" -eq 1
+check "says there is no passphrase" has "$ERR" '^attune: there is no passphrase: nothing to remove$'
 stop_locked
 check "attuned restarts again" start_locked 3
 run status

@@ -186,6 +186,26 @@ as alex status --json
 check "only desire was said" json "$OUT" \
 	'd["me"]["checkin"]["desire"] == 4 and "mood" not in d["me"]["checkin"] and "capacity" not in d["me"]["checkin"]'
 
+# Your own check-in says who sees which field.
+as alex checkin --mood 3 --desire 4 --capacity 2 --to Sam,Jo --only desire=Sam
+as alex status
+check "status: who sees my check-in, and the field for Sam only" has "$OUT" '^  seen by (Sam, Jo|Jo, Sam); desire: Sam only$'
+as alex status --json
+CI=$(jval "$OUT" 'd["me"]["checkin"]["id"]')
+check "sam has it" until_has sam 'desire 4/5' status
+as alex retract "$CI"
+check "alex takes it back" test "$RC" -eq 0
+as alex retract "$CI"
+check "taking it back twice: exit 1" test "$RC" -eq 1
+check "says already taken back" has "$ERR" 'already taken back'
+as alex log --since 1d
+check "alex's log marks it taken back" has "$OUT" 'Alex - mood 3/5 - desire 4/5 - capacity limited - \(taken back\)$'
+check "so does sam's, on sam's device" until_has sam 'Alex - mood 3/5 - desire 4/5 - capacity limited - \(taken back\)$' log --since 1d
+as sam log --json --since 1d
+check "log --json: retracted true" json "$OUT" '[e.get("retracted") for e in d["events"] if e["id"] == "'"$CI"'"] == [True]'
+as sam status
+check "sam's status no longer shows it" lacks "$OUT" 'mood 3/5 - desire 4/5 - capacity limited'
+
 # Notes count what a person sees (issue 13: 40 emoji were "320 characters").
 acute=$(printf 'e\xcc\x81%.0s' $(seq 1 281))
 as alex checkin --mood 3 --desire 2 --capacity 3 --note "$acute"

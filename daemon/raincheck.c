@@ -9,6 +9,7 @@
 #include "daemon/api.h"
 #include "daemon/call.h"
 #include "daemon/ctx.h"
+#include "daemon/history.h"
 #include "daemon/notify.h"
 #include "daemon/raincheck.h"
 #include "daemon/store.h"
@@ -23,25 +24,6 @@ struct raincheck {
 };
 
 #define RAINCHECK_KV "raincheck_done"   /* the latest due time already announced */
-
-struct raincheck_scan {
-	uint64_t done, now, next;   /* next: earliest due time after now (0 = none) */
-	struct view due;            /* our responses due in (done, now] */
-};
-
-static int
-raincheck_scan_fn(void *arg, const struct event *ev)
-{
-	struct raincheck_scan *r = arg;
-
-	if (!ev->mine || ev->kind != EVENT_RESPONSE || ev->raincheck == 0 || ev->raincheck <= r->done)
-		return 0;
-	if (ev->raincheck <= r->now)
-		return view_add(&r->due, ev);
-	if (r->next == 0 || ev->raincheck < r->next)
-		r->next = ev->raincheck;
-	return 0;
-}
 
 static uint64_t
 raincheck_done(struct daemon *d)
@@ -115,25 +97,24 @@ void
 raincheck_schedule(struct raincheck *rc)
 {
 	struct daemon *d = rc->d;
-	struct raincheck_scan r = { 0 };
-	uint64_t delay;
+	struct view due = { 0 };
+	uint64_t delay, now, next;
 
 	if (rc->closing || !daemon_initialised(d))
 		return;
-	r.now = call_now();
-	r.done = raincheck_done(d);
-	if (store_event_each(d->store, r.now > 2 * VIEW_WINDOW ? r.now - 2 * VIEW_WINDOW : 0,
-	    raincheck_scan_fn, &r) != 0) {
-		view_free(&r.due);
+	now = call_now();
+	/* Only the rain checks that may still come due are read, not the history. */
+	if (history_rainchecks(d->store, now, raincheck_done(d), &due, &next) != 0) {
+		view_free(&due);
 		return;
 	}
-	if (r.due.n > 0)
-		raincheck_fire(rc, &r.due);
-	view_free(&r.due);
+	if (due.n > 0)
+		raincheck_fire(rc, &due);
+	view_free(&due);
 	uv_timer_stop(&rc->timer);
-	if (r.next == 0)
+	if (next == 0)
 		return;
-	delay = (r.next - r.now) * 1000;
+	delay = (next - now) * 1000;
 	if (delay > UINT64_C(86400000))
 		delay = UINT64_C(86400000);   /* re-check daily: clocks move */
 	uv_timer_start(&rc->timer, raincheck_on_timer, delay + 50, 0);

@@ -24,7 +24,7 @@ VERSION  ?= 0.1.0
 FUZZ_SECONDS ?= 30
 VECTORS  ?= tests/vectors
 
-PKGS     := libuv libsodium msgpack sqlite3 libsystemd libqrencode inih
+PKGS     := libuv libsodium msgpack sqlite3 libsystemd libqrencode inih libutf8proc
 TESTPKGS := cmocka jansson
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

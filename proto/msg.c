@@ -188,8 +188,8 @@ find(const msgpack_object *map, const char *key, const msgpack_object **val)
 
 /* Well-formed UTF-8 (no overlongs, surrogates or code points past
  * U+10FFFF) without NUL, which would cut a C string short. */
-static int
-utf8_ok(const uint8_t *s, size_t n)
+int
+msg_utf8_ok(const uint8_t *s, size_t n)
 {
 	size_t i = 0, k, need;
 	uint32_t cp, min;
@@ -229,7 +229,7 @@ msg_obj_str(const msgpack_object *o, size_t max, const char **s, size_t *len)
 		return ATT_EWRONGTYPE;
 	if (o->via.str.size > max)
 		return ATT_ESTRLONG;
-	if (!utf8_ok((const uint8_t *)o->via.str.ptr, o->via.str.size))
+	if (!msg_utf8_ok((const uint8_t *)o->via.str.ptr, o->via.str.size))
 		return ATT_EENCODING;
 	*s = o->via.str.ptr;
 	*len = o->via.str.size;

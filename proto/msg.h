@@ -82,6 +82,8 @@ int msg_get_array(const msgpack_object *map, const char *key, size_t max, const 
 int msg_get_map(const msgpack_object *map, const char *key, const msgpack_object **sub);
 int msg_has(const msgpack_object *map, const char *key);  /* present and not nil */
 
+/* Well-formed UTF-8 (no overlongs, surrogates, code points past U+10FFFF) without NUL. */
+int msg_utf8_ok(const uint8_t *s, size_t n);
 /* The same checks on one object, e.g. an array element. */
 int msg_obj_str(const msgpack_object *o, size_t max, const char **s, size_t *len);
 int msg_obj_bin(const msgpack_object *o, size_t max, const uint8_t **b, size_t *len);

@@ -35,8 +35,8 @@
 #define PAKE_MSG_MAX 4096    /* largest message pake produces or accepts */
 #define PAKE_INTRO_MAX 3500  /* largest introduction a caller may supply */
 #define PAKE_IDBYTES 32      /* Ed25519 identity public key */
-#define PAKE_SAFETY_DIGITS_MAX 16  /* "4821 0937 5512" + NUL fits */
-#define PAKE_SAFETY_WORDS_MAX 64   /* four PGP words with spaces + NUL fits */
+#define PAKE_SAFETY_DIGITS_MAX 72   /* 60 digits in groups of five + NUL (proto/safety.h) */
+#define PAKE_SAFETY_WORDS_MAX 160   /* twelve PGP words with spaces + NUL */
 
 struct pake;
 

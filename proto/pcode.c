@@ -90,18 +90,29 @@ distance(const char *a, const char *b)
 	return row[lb];
 }
 
-/* Index of WORD in list SIDE, or -1; *nearest gets the closest word's index. */
+/*
+ * A typo worth a suggestion is at most this many edits away: past it the
+ * nearest word is a guess ("zzzzzz" is not "alkali"), and a guess misleads.
+ */
+#define SUGGEST_MAX_EDITS 2
+
+/*
+ * Index of WORD in list SIDE, or -1; *nearest gets the closest word's
+ * index, or -1 when no word is within SUGGEST_MAX_EDITS edits (and fewer
+ * edits than the word has letters).
+ */
 static int
 lookup(const char *word, int side, int *nearest)
 {
 	unsigned best = ~0u, d;
 	int i;
 
+	*nearest = -1;
 	for (i = 0; i < 256; i++) {
 		if (strcmp(word, wordlist_pgp[i][side]) == 0)
 			return i;
 		d = distance(word, wordlist_pgp[i][side]);
-		if (d < best) {
+		if (d < best && d <= SUGGEST_MAX_EDITS && d < strlen(word)) {
 			best = d;
 			*nearest = i;
 		}
@@ -185,13 +196,19 @@ pcode_parse(const char *in, uint32_t *nameplate, uint8_t words[2], char *why,
 		if ((idx = lookup(tok[i], side, &nearest)) < 0) {
 			int other = 0;
 
-			if (lookup(tok[i], !side, &other) >= 0)
+			if (lookup(tok[i], !side, &other) >= 0 && nearest >= 0)
 				say(why, why_cap, "\"%s\" cannot be the %s word of a code; "
 				    "did you mean \"%s\"?", tok[i], i == 1 ? "first" : "second",
 				    wordlist_pgp[nearest][side]);
-			else
+			else if (lookup(tok[i], !side, &other) >= 0)
+				say(why, why_cap, "\"%s\" cannot be the %s word of a code: check the "
+				    "order with the other person", tok[i], i == 1 ? "first" : "second");
+			else if (nearest >= 0)
 				say(why, why_cap, "no word \"%s\" in pairing codes; did you mean \"%s\"?",
 				    tok[i], wordlist_pgp[nearest][side]);
+			else
+				say(why, why_cap, "no word \"%s\" in pairing codes: check the code with "
+				    "the other person", tok[i]);
 			r = ATT_EWORD;
 			goto out;
 		}

@@ -29,8 +29,9 @@ int pcode_format(char *out, size_t cap, uint32_t nameplate, const uint8_t words[
  * number between the parts. Returns 0, ATT_ECODE (malformed: not a number
  * then two words) or ATT_EWORD (a word not in its list). On failure a
  * sentence for a person goes to WHY (if not NULL), for an unknown word with
- * the nearest word of the right list: `no word "crosover": did you mean
- * "crossover"?`. It echoes what was typed: show it, do not log it.
+ * the nearest word of the right list when it is at most two edits away:
+ * `no word "crosover": did you mean "crossover"?` (past that, no guess).
+ * It echoes what was typed: show it, do not log it.
  */
 int pcode_parse(const char *in, uint32_t *nameplate, uint8_t words[2],
     char *why, size_t why_cap);

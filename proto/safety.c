@@ -51,36 +51,47 @@ safety_hash(uint8_t h[SAFETY_HASHBYTES], const uint8_t *transcript, size_t trans
 	sodium_memzero(&st, sizeof(st));
 }
 
+/* Bytes 5i..5i+4 of h, big-endian, mod 10^5: group i of the digits. */
+static unsigned
+safety_group(const uint8_t h[SAFETY_HASHBYTES], size_t i)
+{
+	uint64_t v = 0;
+	size_t k;
+
+	for (k = 0; k < 5; k++)
+		v = v << 8 | h[5 * i + k];
+	return (unsigned)(v % 100000);
+}
+
 int
 safety_digits(char *out, size_t cap, const uint8_t h[SAFETY_HASHBYTES])
 {
-	uint64_t v;
-	unsigned long long a, b, c;
-	int n;
+	size_t i, n = 0;
 
-	v = be_get64(h) % 1000000000000ULL;
-	a = v / 100000000ULL;
-	b = v / 10000ULL % 10000ULL;
-	c = v % 10000ULL;
-	n = snprintf(out, cap, "%04llu %04llu %04llu", a, b, c);
-	if (n < 0 || (size_t)n >= cap) {
+	if (cap < SAFETY_GROUPS * 6) {
 		if (cap)
 			out[0] = '\0';
 		return ATT_ETOOBIG;
 	}
-	return n;
+	for (i = 0; i < SAFETY_GROUPS; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%05u", i ? " " : "", safety_group(h, i));
+	return (int)n;
 }
 
 int
 safety_words(char *out, size_t cap, const uint8_t h[SAFETY_HASHBYTES])
 {
-	int n = snprintf(out, cap, "%s %s %s %s", wordlist_pgp[h[0]][0], wordlist_pgp[h[1]][1],
-	    wordlist_pgp[h[2]][0], wordlist_pgp[h[3]][1]);
+	size_t i, n = 0;
+	int k;
 
-	if (n < 0 || (size_t)n >= cap) {
-		if (cap)
-			out[0] = '\0';
-		return ATT_ETOOBIG;
+	for (i = 0; i < SAFETY_WORDS; i++) {
+		k = snprintf(out + n, cap - n, "%s%s", i ? " " : "", wordlist_pgp[h[i]][i & 1]);
+		if (k < 0 || (size_t)k >= cap - n) {
+			if (cap)
+				out[0] = '\0';
+			return ATT_ETOOBIG;
+		}
+		n += (size_t)k;
 	}
-	return n;
+	return (int)n;
 }

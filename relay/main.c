@@ -146,7 +146,8 @@ cmd_address(const struct opts *o)
 		    "--data DIR", o->data);
 	}
 	fclose(f);
-	printf("address: %s", line);
+	/* The bare address, for `attune init --relay "$(attune-relay address ...)"` and copying. */
+	printf("%s", line);
 	return 0;
 }
 

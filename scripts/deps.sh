@@ -9,7 +9,7 @@ set -eu
 # published JSON test vectors), clang + its runtime (libFuzzer, sanitizers),
 # sqlite3 and python3 (end-to-end scripts inspect files and frames).
 PKGS="build-essential pkg-config libuv1-dev libsodium-dev libmsgpack-dev
-libsqlite3-dev libsystemd-dev libqrencode-dev libinih-dev libcmocka-dev
+libsqlite3-dev libsystemd-dev libqrencode-dev libinih-dev libutf8proc-dev libcmocka-dev
 libjansson-dev clang libclang-rt-14-dev sqlite3 python3 procps psmisc"
 
 missing=""

@@ -112,6 +112,13 @@ void cli_pages_free(struct cli_pages *p);
 /* A full event id from what the person typed: the id itself, or a unique prefix (4+ hex digits). */
 int cli_resolve_id(struct cli *c, const char *typed, char out[33]);
 
+/*
+ * A partner's name as attuned spells it: typed matched ignoring case when it
+ * fits exactly one partner, else typed as it is (for attuned to refuse).
+ * Returns 0 or the exit status of a failed call (printed).
+ */
+int cli_partner_resolve(struct cli *c, const char *typed, char *out, size_t cap);
+
 /* Asks on the terminal; the answer without its newline in buf. -1 at end of input. */
 int cli_ask(const char *prompt, char *buf, size_t cap);
 /* The same without echo on a terminal (a passphrase); off a terminal, one line of stdin. */

@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sodium.h>
 
 #include "clients/cli/cli.h"
+#include "clients/lib/termtext.h"
 #include "proto/err.h"
+#include "proto/pcode.h"
 
 #define PAIR_TIMEOUT_MS (11 * 60 * 1000)   /* the daemon gives up at 10 minutes */
 
@@ -136,6 +139,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	struct attune_req req;
 	struct attune_reply *rep;
 	char dev[64] = "", pass[PASS_MAX];
+	const char *why;
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
@@ -144,8 +148,12 @@ cmd_init(struct cli *c, int argc, char **argv)
 		return cli_usage_err(c, "unexpected '%s' (the name goes in --name)", argv[rest]);
 	if (a.name == NULL || a.name[0] == '\0')
 		return cli_usage_err(c, "choose the name your partners will see: --name NAME");
-	if (strlen(a.name) > 64)
-		return cli_usage_err(c, "the name is too long (at most 64 bytes)");
+	if (a.name[strspn(a.name, " \t")] == '\0')
+		return cli_usage_err(c, "the name is blank: choose one your partners will recognise, "
+		    "--name NAME");
+	/* Controls (C0, DEL, C1, bidi), bad UTF-8, length: termtext has the one list. */
+	if ((why = termtext_name_check(a.name)) != NULL)
+		return cli_usage_err(c, "%s: choose a plain name your partners will see", why);
 	if ((rc = relay_ok(c, a.relay)) != 0)
 		return rc;
 	if (a.passphrase && (rc = new_passphrase(c, pass, sizeof(pass))) != 0)
@@ -201,13 +209,39 @@ print_code(struct cli *c, const msgpack_object *root, int link)
 	}
 	printf("%s this code %s (it works once, for 10 minutes):\n\n    %s\n\n",
 	    link ? "Type" : "Read", link ? "on your other device" : "to your partner", code);
-	printf("%s run: attune %s %s\n", link ? "There," : "They", link ? "link" : "pair", code);
+	/* The link carries the relay too: a fresh device knows no relay yet. */
+	printf("%s run:\n\n    attune %s %s\n\n", link ? "There," : "They",
+	    link ? "link" : "pair", url[0] != '\0' ? url : code);
+	if (url[0] != '\0')
+		printf("(a device that already uses this relay may give just the code: attune %s %s)\n",
+		    link ? "link" : "pair", code);
 	if (c->tty_out && url[0] != '\0') {
 		printf("\nor scan this with a phone:\n\n");
 		qr_print(stdout, url, c->ro.unicode);
 	}
 	printf("\nWaiting...\n");
 	fflush(stdout);
+}
+
+/* Space-separated items six to a line, the first after label, the rest under it. */
+static void
+print_rows(const char *label, const char *items)
+{
+	const char *p = items;
+	int k = 0;
+
+	termtext_put(stdout, label, strlen(label));
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (k > 0)
+			fputs(k % 6 == 0 ? "\n               " : " ", stdout);
+		termtext_put(stdout, p, n);
+		p += n;
+		p += strspn(p, " ");
+		k++;
+	}
+	fputc('\n', stdout);
 }
 
 static void
@@ -221,6 +255,7 @@ print_paired(struct cli *c, const msgpack_object *root, int link)
 		return;
 	}
 	attune_get_strz(root, "partner", who, sizeof(who));
+	termtext_clean_inplace(who);
 	attune_get_strz(root, "safety", safety, sizeof(safety));
 	attune_get_strz(root, "safety_words", words, sizeof(words));
 	if (link)
@@ -229,9 +264,9 @@ print_paired(struct cli *c, const msgpack_object *root, int link)
 	else
 		printf("Paired with %s.\n", who[0] ? who : "your partner");
 	if (safety[0] != '\0') {
-		printf("Safety number: %s\n", safety);
+		print_rows("Safety number: ", safety);
 		if (words[0] != '\0')
-			printf("           or: %s\n", words);
+			print_rows("           or: ", words);
 		printf("Compare it with the other screen. If it differs, someone is in between: "
 		    "run `attune %s%s%s` and pair again in person.\n", link ? "revoke" : "unpair ",
 		    link ? "" : (who[0] ? who : "NAME"), link ? " DEVICE" : "");
@@ -269,6 +304,15 @@ pair_or_link(struct cli *c, int argc, char **argv, const char *type)
 	}
 	if ((rc = relay_ok(c, a.relay)) != 0)
 		return rc;
+	if (code != NULL) {
+		char why[200];
+		uint32_t np;
+		uint8_t words[2];
+
+		if (pcode_parse(code, &np, words, why, sizeof(why)) != 0)
+			return cli_usage_err(c, "%s", why);
+		sodium_memzero(words, sizeof(words));
+	}
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
 	attune_req_begin(c->conn, &req, type, (code != NULL) + (a.relay != NULL));
@@ -322,11 +366,54 @@ cmd_link(struct cli *c, int argc, char **argv)
 	return pair_or_link(c, argc, argv, "link");
 }
 
+/*
+ * The full id of one of this person's devices from what was typed: the id,
+ * or a unique start of it (`attune devices` lists them). Prints the
+ * sentence and returns the exit status when there is none or several.
+ */
+static int
+device_resolve(struct cli *c, const char *typed, char *out, size_t cap)
+{
+	struct attune_req req;
+	struct attune_reply *rep;
+	const msgpack_object *items;
+	size_t n = 0, i, found = 0, tlen = strlen(typed);
+	int rc;
+
+	if (tlen == 0 || tlen >= cap || strspn(typed, "0123456789abcdefABCDEF") != tlen)
+		return cli_usage_err(c, "'%s' is not a device id: ids are hex, as `attune devices` "
+		    "shows them", typed);
+	attune_req_begin(c->conn, &req, "devices", 0);
+	rc = cli_call(c, &req, &rep, 0);
+	attune_req_free(&req);
+	if (rc != 0)
+		return rc;
+	if (attune_get_array(attune_reply_root(rep), "devices", &items, &n) != 0)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		char id[64] = "";
+
+		if (attune_get_strz(&items[i], "id", id, sizeof(id)) != 0 ||
+		    strncasecmp(id, typed, tlen) != 0)
+			continue;
+		if (found++ == 0)
+			snprintf(out, cap, "%s", id);
+	}
+	attune_reply_free(rep);
+	if (found == 0)
+		return cli_err(CLI_EXIT_FAIL, "no such device '%s': `attune devices` lists yours", typed);
+	if (found > 1)
+		return cli_usage_err(c, "'%s' is the start of more than one device id: give more of it",
+		    typed);
+	return 0;
+}
+
 int
 cmd_revoke(struct cli *c, int argc, char **argv)
 {
 	struct attune_req req;
 	struct attune_reply *rep;
+	char dev[64];
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, NULL, NULL, &rest)) != 0)
@@ -335,13 +422,15 @@ cmd_revoke(struct cli *c, int argc, char **argv)
 		return cli_usage_err(c, "give one device id, as `attune devices` shows it");
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
+	if ((rc = device_resolve(c, argv[rest], dev, sizeof(dev))) != 0)
+		return rc;
 	attune_req_begin(c->conn, &req, "revoke", 1);
-	attune_req_str(&req, "device", argv[rest]);
+	attune_req_str(&req, "device", dev);
 	rc = cli_call(c, &req, &rep, 0);
 	attune_req_free(&req);
 	if (rc != 0)
 		return rc;
-	printf("Revoked %s: your partners stop encrypting to it now.\n", argv[rest]);
+	printf("Revoked %s: your partners stop encrypting to it now.\n", dev);
 	attune_reply_free(rep);
 	return 0;
 }
@@ -366,7 +455,7 @@ cmd_unpair(struct cli *c, int argc, char **argv)
 	struct setup_args a = { .c = c };
 	struct attune_req req;
 	struct attune_reply *rep;
-	char what[256];
+	char what[256], name[256];
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
@@ -382,14 +471,16 @@ cmd_unpair(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
+	if ((rc = cli_partner_resolve(c, argv[rest], name, sizeof(name))) != 0)
+		return rc;
 	attune_req_begin(c->conn, &req, "unpair", 2);
-	attune_req_str(&req, "name", argv[rest]);
+	attune_req_str(&req, "name", name);
 	attune_req_bool(&req, "tell", a.tell);
 	rc = cli_call(c, &req, &rep, 0);
 	attune_req_free(&req);
 	if (rc != 0)
 		return rc;
-	printf("Unpaired from %s.%s\n", argv[rest], a.tell ? " They were told." : "");
+	printf("Unpaired from %s.%s\n", name, a.tell ? " They were told." : "");
 	attune_reply_free(rep);
 	return 0;
 }

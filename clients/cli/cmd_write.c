@@ -6,6 +6,7 @@
 
 #include "clients/cli/cli.h"
 #include "clients/lib/jsonw.h"
+#include "clients/lib/termtext.h"
 #include "clients/lib/vocab.h"
 #include "clients/lib/when.h"
 #include "proto/err.h"
@@ -20,20 +21,27 @@ struct names {
 	char name[NAMES_MAX][NAME_MAX_LEN + 1];
 };
 
+/*
+ * Adds the names of arg (a comma list) to l. A list that names nobody
+ * ("", ",") is a usage error: an empty audience must never widen into
+ * "everyone". what (the flag) and what_arg (NULL: arg) are for the sentence.
+ */
 static int
-names_add(struct cli *c, struct names *l, const char *arg)
+names_add(struct cli *c, struct names *l, const char *arg, const char *what,
+    const char *what_arg)
 {
 	const char *p = arg, *start;
-	size_t len;
+	size_t len, added = 0;
 
 	while (vocab_split(&p, &start, &len)) {
 		size_t i;
 		int dup = 0;
 
+		added++;
 		if (len > NAME_MAX_LEN)
 			return cli_usage_err(c, "'%.*s...' is longer than a partner's name can be", 20, start);
 		for (i = 0; i < l->n; i++)
-			if (strlen(l->name[i]) == len && memcmp(l->name[i], start, len) == 0)
+			if (strlen(l->name[i]) == len && strncasecmp(l->name[i], start, len) == 0)
 				dup = 1;
 		if (dup)
 			continue;
@@ -42,6 +50,9 @@ names_add(struct cli *c, struct names *l, const char *arg)
 		memcpy(l->name[l->n], start, len);
 		l->name[l->n++][len] = '\0';
 	}
+	if (added == 0)
+		return cli_usage_err(c, "%s '%s' names nobody: give a partner's name "
+		    "(`attune partners` lists them)", what, what_arg != NULL ? what_arg : arg);
 	return 0;
 }
 
@@ -106,12 +117,45 @@ level(struct cli *c, enum vocab_scale s, const char *arg, int *out)
 static int
 note_ok(struct cli *c, const char *note)
 {
-	long n = vocab_utf8_chars(note);
+	long n = vocab_chars(note);
 
 	if (n < 0)
 		return cli_usage_err(c, "the note is not valid UTF-8 text");
+	if (vocab_has_control(note))
+		return cli_usage_err(c, "control characters are not allowed in a note "
+		    "(line breaks and tabs are fine)");
 	if (n > VOCAB_NOTE_MAX)
 		return cli_usage_err(c, "the note has %ld characters: at most %d fit", n, VOCAB_NOTE_MAX);
+	return 0;
+}
+
+/* Sets *slot once; the same flag again with another value is a contradiction (exit 2). */
+static int
+once_str(struct cli *c, const char **slot, const char *flag, const char *arg)
+{
+	if (*slot != NULL && strcmp(*slot, arg) != 0)
+		return cli_usage_err(c, "--%s '%s' and --%s '%s' contradict each other: give one",
+		    flag, *slot, flag, arg);
+	*slot = arg;
+	return 0;
+}
+
+static int
+once_int(struct cli *c, int *slot, int v, const char *flag, const char *a, const char *b)
+{
+	if (*slot >= 0 && *slot != v)
+		return cli_usage_err(c, "--%s %s and --%s %s contradict each other: give one",
+		    flag, a, flag, b);
+	*slot = v;
+	return 0;
+}
+
+static int
+once_time(struct cli *c, time_t *slot, time_t v, const char *flag)
+{
+	if (*slot != 0 && *slot != v)
+		return cli_usage_err(c, "--%s is given twice with different times: give one", flag);
+	*slot = v;
 	return 0;
 }
 
@@ -169,6 +213,7 @@ struct checkin_args {
 	struct cli *c;
 	int nflags;
 	int mood, desire, capacity, responsive;
+	const char *level_arg[3];   /* as typed, for a contradiction's sentence */
 	struct vocab_list tags, open_to;
 	struct names to;
 	const char *note;
@@ -192,6 +237,8 @@ only_add(struct checkin_args *a, const char *arg)
 
 	if (eq == NULL || (flen = (size_t)(eq - arg)) == 0 || flen >= sizeof(field))
 		return cli_usage_err(a->c, "--only wants FIELD=NAME[,NAME], e.g. --only desire=Sam");
+	if (vocab_has_control(arg))
+		return cli_usage_err(a->c, "control characters are not allowed in --only");
 	memcpy(field, arg, flen);
 	field[flen] = '\0';
 	for (i = 0; i < flen; i++)
@@ -211,27 +258,58 @@ only_add(struct checkin_args *a, const char *arg)
 		a->nonly++;
 		strcpy(a->only[j].field, fields[i]);
 	}
-	return names_add(a->c, &a->only[j].names, eq + 1);
+	return names_add(a->c, &a->only[j].names, eq + 1, "--only", arg);
+}
+
+/* --mood/--desire/--capacity: the level, once (the same level twice is fine). */
+static int
+checkin_level(struct checkin_args *a, enum vocab_scale sc, const char *arg, int *slot)
+{
+	int v, rc;
+
+	if ((rc = level(a->c, sc, arg, &v)) != 0)
+		return rc;
+	rc = once_int(a->c, slot, v, vocab_scale_name(sc), a->level_arg[sc], arg);
+	a->level_arg[sc] = arg;
+	return rc;
+}
+
+static int
+checkin_responsive(struct checkin_args *a, int v)
+{
+	if (a->responsive >= 0 && a->responsive != v)
+		return cli_usage_err(a->c, "--responsive and --not-responsive contradict each other: "
+		    "give one");
+	a->responsive = v;
+	return 0;
 }
 
 static int
 checkin_flag(void *ctx, int key, const char *arg)
 {
 	struct checkin_args *a = ctx;
+	time_t t;
+	int rc;
 
 	a->nflags++;
 	switch (key) {
-	case K_MOOD: return level(a->c, VOCAB_MOOD, arg, &a->mood);
-	case K_DESIRE: return level(a->c, VOCAB_DESIRE, arg, &a->desire);
-	case K_CAPACITY: return level(a->c, VOCAB_CAPACITY, arg, &a->capacity);
+	case K_MOOD: return checkin_level(a, VOCAB_MOOD, arg, &a->mood);
+	case K_DESIRE: return checkin_level(a, VOCAB_DESIRE, arg, &a->desire);
+	case K_CAPACITY: return checkin_level(a, VOCAB_CAPACITY, arg, &a->capacity);
 	case K_TAG: return add_words(a->c, &a->tags, "tag", arg);
 	case K_OPEN_TO: return add_words(a->c, &a->open_to, "open-to", arg);
-	case K_RESPONSIVE: a->responsive = 1; return 0;
-	case K_NOT_RESPONSIVE: a->responsive = 0; return 0;
-	case K_NOTE: a->note = arg; return note_ok(a->c, arg);
-	case K_TO: return names_add(a->c, &a->to, arg);
+	case K_RESPONSIVE: return checkin_responsive(a, 1);
+	case K_NOT_RESPONSIVE: return checkin_responsive(a, 0);
+	case K_NOTE:
+		if ((rc = note_ok(a->c, arg)) != 0)
+			return rc;
+		return once_str(a->c, &a->note, "note", arg);
+	case K_TO: return names_add(a->c, &a->to, arg, "--to", NULL);
 	case K_ONLY: return only_add(a, arg);
-	case K_UNTIL: return parse_when(a->c, "until", arg, 1, &a->until);
+	case K_UNTIL:
+		if ((rc = parse_when(a->c, "until", arg, 1, &t)) != 0)
+			return rc;
+		return once_time(a->c, &a->until, t, "until");
 	}
 	return 0;
 }
@@ -322,8 +400,10 @@ partner_names(struct cli *c, struct names *out)
 	if (attune_get_array(attune_reply_root(rep), "partners", &items, &n) != 0)
 		n = 0;
 	for (i = 0; i < n && out->n < NAMES_MAX; i++)
-		if (attune_get_strz(&items[i], "name", out->name[out->n], NAME_MAX_LEN + 1) == 0)
+		if (attune_get_strz(&items[i], "name", out->name[out->n], NAME_MAX_LEN + 1) == 0) {
+			termtext_clean_inplace(out->name[out->n]);   /* shown in prompts */
 			out->n++;
+		}
 	attune_reply_free(rep);
 	return 0;
 }
@@ -348,46 +428,107 @@ partner_named(const struct names *partners, const char *typed)
 	return found;
 }
 
-/* Asks who may see the check-in; Enter leaves a->to empty (everyone). */
+/*
+ * Asks who may see a check-in (for_bid 0: Enter leaves *to empty, meaning
+ * everyone) or who a bid is for (for_bid 1: a bid names its people; there
+ * is no default). Names are matched to the partners' ignoring case.
+ */
 static int
-ask_to(struct checkin_args *a)
+ask_audience(struct cli *c, struct names *to, int for_bid)
 {
 	struct names partners, typed;
 	char prompt[NAMES_MAX * (NAME_MAX_LEN + 2) + 64], list[NAMES_MAX * (NAME_MAX_LEN + 2) + 1] = "";
 	char buf[512];
+	const char *what = for_bid ? "bid" : "check-in";
 	size_t i;
 	int rc;
 
-	if ((rc = partner_names(a->c, &partners)) != 0)
+	if ((rc = partner_names(c, &partners)) != 0)
 		return rc;
+	if (for_bid && partners.n == 0)
+		return cli_err(CLI_EXIT_FAIL, "you have no partner yet: invite one with `attune pair`");
 	for (i = 0; i < partners.n; i++) {
 		strcat(list, partners.name[i]);
 		strcat(list, i + 1 < partners.n ? ", " : "");
 	}
-	snprintf(prompt, sizeof(prompt), "Who may see it (%s; Enter: everyone): ",
-	    partners.n > 0 ? list : "no partner yet");
+	if (for_bid)
+		snprintf(prompt, sizeof(prompt), "Who is it for (%s): ", list);
+	else
+		snprintf(prompt, sizeof(prompt), "Who may see it (%s; Enter: everyone): ",
+		    partners.n > 0 ? list : "no partner yet");
 	for (;;) {
-		const char *bad = NULL;
+		const char *bad = NULL, *p = buf, *start;
+		size_t len;
 
 		if (cli_ask(prompt, buf, sizeof(buf)) != 0)
-			return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
+			return cli_err(CLI_EXIT_USAGE, "no answer: %s not sent", what);
 		memset(&typed, 0, sizeof(typed));
-		memset(&a->to, 0, sizeof(a->to));
-		if (names_add(a->c, &typed, buf) != 0)
+		memset(to, 0, sizeof(*to));
+		if (!vocab_split(&p, &start, &len)) {
+			if (!for_bid)
+				return 0;
+			fprintf(stderr, "  a bid goes to someone: say %s\n",
+			    partners.n > 1 ? "one or more of the names" : "the name");
+			continue;
+		}
+		if (names_add(c, &typed, buf, "the answer", NULL) != 0)
 			continue;
 		for (i = 0; i < typed.n && bad == NULL; i++) {
 			const char *name = partner_named(&partners, typed.name[i]);
 
 			if (name == NULL)
 				bad = typed.name[i];
-			else if (names_add(a->c, &a->to, name) != 0)
+			else if (names_add(c, to, name, "the answer", NULL) != 0)
 				return CLI_EXIT_USAGE;
 		}
 		if (bad == NULL)
 			return 0;
-		fprintf(stderr, "  no partner is called '%s': say %s, or Enter for everyone\n", bad,
-		    partners.n > 0 ? "names from the list" : "nobody (you have no partner yet)");
+		fprintf(stderr, "  no partner is called '%s': say %s\n", bad, for_bid ?
+		    "names from the list" : partners.n > 0 ? "names from the list, or Enter for everyone" :
+		    "nothing (Enter: you have no partner yet)");
 	}
+}
+
+int
+cli_partner_resolve(struct cli *c, const char *typed, char *out, size_t cap)
+{
+	struct names partners;
+	const char *name;
+	int rc;
+
+	if ((rc = partner_names(c, &partners)) != 0)
+		return rc;
+	name = partner_named(&partners, typed);
+	snprintf(out, cap, "%s", name != NULL ? name : typed);
+	return 0;
+}
+
+/*
+ * The names in l as attuned spells them: each typed name that matches one
+ * partner ignoring case becomes that partner's name ("sam" -> "Sam"), so
+ * every command matches names the same way. Others stay as typed, for
+ * attuned to refuse by name. A bid (for_bid) with no partner at all is refused here.
+ */
+static int
+names_resolve(struct cli *c, struct names *l, int for_bid)
+{
+	struct names partners;
+	size_t i;
+	int rc;
+
+	if (l->n == 0)
+		return 0;
+	if ((rc = partner_names(c, &partners)) != 0)
+		return rc;
+	if (partners.n == 0 && for_bid)
+		return cli_err(CLI_EXIT_FAIL, "you have no partner yet: invite one with `attune pair`");
+	for (i = 0; i < l->n; i++) {
+		const char *name = partner_named(&partners, l->name[i]);
+
+		if (name != NULL)
+			snprintf(l->name[i], sizeof(l->name[i]), "%s", name);
+	}
+	return 0;
 }
 
 /* Asks how long the check-in holds; Enter leaves a->until 0 (attuned's default, 04:00). */
@@ -439,13 +580,16 @@ checkin_interactive(struct checkin_args *a, char *note_buf, size_t note_cap)
 			if (cli_ask("A note for your partners (up to 280 characters, empty for none): ",
 			    note_buf, note_cap) != 0)
 				return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
-			if (vocab_utf8_chars(note_buf) >= 0 && vocab_utf8_chars(note_buf) <= VOCAB_NOTE_MAX)
+			if (vocab_has_control(note_buf))
+				fprintf(stderr, "  control characters are not allowed in a note\n");
+			else if (vocab_chars(note_buf) >= 0 && vocab_chars(note_buf) <= VOCAB_NOTE_MAX)
 				break;
-			fprintf(stderr, "  that is longer than 280 characters\n");
+			else
+				fprintf(stderr, "  that is longer than 280 characters\n");
 		}
 		if (note_buf[0] != '\0')
 			a->note = note_buf;
-		if ((rc = ask_to(a)) != 0)
+		if ((rc = ask_audience(a->c, &a->to, 0)) != 0)
 			return rc;
 		if ((rc = ask_until(a)) != 0)
 			return rc;
@@ -484,6 +628,11 @@ cmd_checkin(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_connect(c)) != 0)
 		goto out;
+	if ((rc = names_resolve(c, &a->to, 0)) != 0)
+		goto out;
+	for (i = 0; i < a->nonly; i++)
+		if ((rc = names_resolve(c, &a->only[i].names, 0)) != 0)
+			goto out;
 	nfields = 5 + (a->responsive >= 0) + (a->note != NULL) + (a->to.n > 0) +
 	    (a->until != 0) + (a->nonly > 0);
 	attune_req_begin(c->conn, &req, "checkin", nfields);
@@ -529,7 +678,7 @@ out:
 struct bid_args {
 	struct cli *c;
 	struct names to;
-	struct vocab_list kind;
+	const char *kind;
 	const char *note;
 	time_t at, until;
 };
@@ -538,18 +687,62 @@ static int
 bid_flag(void *ctx, int key, const char *arg)
 {
 	struct bid_args *a = ctx;
+	struct vocab_list kind;
+	time_t t;
+	int rc;
 
 	switch (key) {
-	case K_TO: return names_add(a->c, &a->to, arg);
+	case K_TO: return names_add(a->c, &a->to, arg, "--to", NULL);
 	case K_KIND:
-		memset(&a->kind, 0, sizeof(a->kind));
+		memset(&kind, 0, sizeof(kind));
 		if (strchr(arg, ',') != NULL)
 			return cli_usage_err(a->c, "a bid has one kind");
-		return add_words(a->c, &a->kind, "kind", arg);
-	case K_NOTE: a->note = arg; return note_ok(a->c, arg);
-	case K_AT: return parse_when(a->c, "at", arg, 1, &a->at);
-	case K_UNTIL: return parse_when(a->c, "until", arg, 1, &a->until);
+		if ((rc = add_words(a->c, &kind, "kind", arg)) != 0)
+			return rc;
+		if (kind.n == 0)
+			return cli_usage_err(a->c, "--kind '%s' is empty: say tonight, cuddle, date, ...",
+			    arg);
+		return once_str(a->c, &a->kind, "kind", arg);
+	case K_NOTE:
+		if ((rc = note_ok(a->c, arg)) != 0)
+			return rc;
+		return once_str(a->c, &a->note, "note", arg);
+	case K_AT:
+		if ((rc = parse_when(a->c, "at", arg, 1, &t)) != 0)
+			return rc;
+		return once_time(a->c, &a->at, t, "at");
+	case K_UNTIL:
+		if ((rc = parse_when(a->c, "until", arg, 1, &t)) != 0)
+			return rc;
+		return once_time(a->c, &a->until, t, "until");
 	}
+	return 0;
+}
+
+/* On a terminal, a bare `attune bid` asks what and for whom (nothing goes to everyone by default). */
+static int
+bid_interactive(struct bid_args *a, char *kind_buf, size_t kind_cap)
+{
+	struct vocab_list kind;
+	int rc;
+
+	while (a->kind == NULL) {
+		if (cli_ask("What would you like (tonight, cuddle, date, talk, massage, sex, walk, ...; "
+		    "Enter: tonight): ", kind_buf, kind_cap) != 0)
+			return cli_err(CLI_EXIT_USAGE, "no answer: bid not sent");
+		memset(&kind, 0, sizeof(kind));
+		if (kind_buf[0] == '\0') {
+			a->kind = "tonight";
+		} else if (strchr(kind_buf, ',') != NULL || vocab_list_add(&kind, kind_buf) != 0 ||
+		    kind.n != 1) {
+			fprintf(stderr, "  one short word, e.g. cuddle\n");
+		} else {
+			snprintf(kind_buf, kind_cap, "%s", kind.item[0]);
+			a->kind = kind_buf;
+		}
+	}
+	if (a->to.n == 0 && (rc = ask_audience(a->c, &a->to, 1)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -557,9 +750,10 @@ int
 cmd_bid(struct cli *c, int argc, char **argv)
 {
 	struct bid_args a;
+	struct vocab_list kind;
 	struct attune_req req;
 	struct attune_reply *rep;
-	char id[40] = "";
+	char id[40] = "", kind_buf[VOCAB_ITEM_MAX * 4 + 2];
 	int rc, rest;
 
 	memset(&a, 0, sizeof(a));
@@ -572,15 +766,25 @@ cmd_bid(struct cli *c, int argc, char **argv)
 		a.at = c->ro.now;
 	if (a.until != 0 && a.until <= a.at)
 		return cli_usage_err(c, "--until must come after --at");
+	if (a.to.n == 0) {
+		if (!c->tty_in || c->json)
+			return cli_usage_err(c, "say who the bid is for with --to NAME (`attune partners` "
+			    "lists them), or run `attune bid` on a terminal to be asked");
+		if ((rc = bid_interactive(&a, kind_buf, sizeof(kind_buf))) != 0)
+			return rc;
+	}
+	memset(&kind, 0, sizeof(kind));
+	if (a.kind != NULL)
+		vocab_list_add(&kind, a.kind);
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
-	attune_req_begin(c->conn, &req, "bid", 1 + (a.note != NULL) + (a.to.n > 0) +
-	    (a.at != 0) + (a.until != 0));
-	attune_req_str(&req, "kind", a.kind.n > 0 ? a.kind.item[0] : "tonight");
+	if ((rc = names_resolve(c, &a.to, 1)) != 0)
+		return rc;
+	attune_req_begin(c->conn, &req, "bid", 2 + (a.note != NULL) + (a.at != 0) + (a.until != 0));
+	attune_req_str(&req, "kind", kind.n > 0 ? kind.item[0] : "tonight");
 	if (a.note != NULL)
 		attune_req_str(&req, "note", a.note);
-	if (a.to.n > 0)
-		req_names(&req, "to", &a.to);
+	req_names(&req, "to", &a.to);
 	if (a.at != 0)
 		attune_req_uint(&req, "from_ts", (uint64_t)a.at);
 	if (a.until != 0)
@@ -627,6 +831,8 @@ respond_flag(void *ctx, int key, const char *arg)
 {
 	struct respond_args *a = ctx;
 	const char *ans;
+	time_t t;
+	int rc;
 
 	switch (key) {
 	case K_YES: return set_answer(a, "yes");
@@ -638,8 +844,14 @@ respond_flag(void *ctx, int key, const char *arg)
 		return set_answer(a, ans);
 	case K_REASON: return add_words(a->c, &a->reason, "reason", arg);
 	case K_OFFER: return add_words(a->c, &a->offer, "offer", arg);
-	case K_RAINCHECK: return parse_when(a->c, "raincheck", arg, 1, &a->raincheck);
-	case K_NOTE: a->note = arg; return note_ok(a->c, arg);
+	case K_RAINCHECK:
+		if ((rc = parse_when(a->c, "raincheck", arg, 1, &t)) != 0)
+			return rc;
+		return once_time(a->c, &a->raincheck, t, "raincheck");
+	case K_NOTE:
+		if ((rc = note_ok(a->c, arg)) != 0)
+			return rc;
+		return once_str(a->c, &a->note, "note", arg);
 	}
 	return 0;
 }

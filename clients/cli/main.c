@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "clients/cli/cli.h"
 #include "clients/lib/jsonw.h"
+#include "clients/lib/termtext.h"
 #include "proto/err.h"
 
 #ifndef ATTUNE_VERSION
@@ -52,7 +54,7 @@ static const struct cli_flag checkin_flags[] = {
 	{ NULL, 0, NULL, NULL }
 };
 static const struct cli_flag bid_flags[] = {
-	{ "to", K_TO, "NAME[,NAME]", "who the bid is for (default: all partners; repeatable)" },
+	{ "to", K_TO, "NAME[,NAME]", "who the bid is for (required; asked on a terminal; repeatable)" },
 	{ "kind", K_KIND, "KIND", "tonight, cuddle, date, talk, massage, sex, walk, ... (default: tonight)" },
 	{ "note", K_NOTE, "TEXT", "a few words, up to 280 characters" },
 	{ "at", K_AT, "WHEN", "when you have in mind, e.g. 'sat 20:00' (optional)" },
@@ -124,9 +126,11 @@ static const struct cli_cmd commands[] = {
 	  "  capacity 0-5  none, low, limited, ok, good, full\n"
 	  "Lists take repeated flags or commas: --tag tired,stressed --open-to cuddle.",
 	  checkin_flags, 1, cmd_checkin },
-	{ "bid", "[--to NAME]... [--kind KIND] [--note TEXT] [--at WHEN]",
+	{ "bid", "--to NAME[,NAME] [--kind KIND] [--note TEXT] [--at WHEN] [--until WHEN]",
 	  "invite a partner; prints the bid's id",
-	  "The id is the same on every device that sees the bid: your partner answers with\n"
+	  "A bid names who it is for: there is no bid to everyone by default. On a terminal,\n"
+	  "a bare `attune bid` asks what and for whom. Names match ignoring case. The id is\n"
+	  "the same on every device that sees the bid: your partner answers with\n"
 	  "`attune respond ID`.", bid_flags, 1, cmd_bid },
 	{ "respond", "BID --yes|--not-tonight|--later [--reason T]... [--offer X]... [--raincheck WHEN] [--note TEXT]",
 	  "answer a bid, with context",
@@ -301,6 +305,13 @@ cli_transport_err(struct cli *c, int rc)
 			    "`ATTUNE_HOME=%s attuned` (no socket at %s)", getenv("ATTUNE_HOME"), path);
 		return cli_err(CLI_EXIT_DAEMON, "attuned is not running: start it with "
 		    "`systemctl --user start attuned`");
+	case ATTUNE_ESTALE:
+		if (getenv("ATTUNE_HOME") != NULL)
+			return cli_err(CLI_EXIT_DAEMON, "attuned is not running (stale socket %s, left "
+			    "by an attuned that stopped): start it with `ATTUNE_HOME=%s attuned`", path,
+			    getenv("ATTUNE_HOME"));
+		return cli_err(CLI_EXIT_DAEMON, "attuned is not running (stale socket %s, left by an "
+		    "attuned that stopped): start it with `systemctl --user start attuned`", path);
 	case ATTUNE_ENOPATH:
 		return cli_err(CLI_EXIT_DAEMON, "cannot find attuned: XDG_RUNTIME_DIR is not set; "
 		    "log in to a user session or set ATTUNE_HOME");
@@ -324,8 +335,10 @@ cli_daemon_err(struct cli *c, const struct attune_reply *rep)
 	const char *code = attune_reply_error_code(rep), *msg = attune_reply_error_msg(rep);
 	char detail[300] = "";
 
-	if (msg[0] != '\0')
+	if (msg[0] != '\0') {
 		snprintf(detail, sizeof(detail), " (%s)", msg);
+		termtext_clean_inplace(detail);   /* it may quote a partner's name */
+	}
 	if (strcmp(code, "not-initialised") == 0)
 		return cli_err(CLI_EXIT_FAIL, "this device is not set up yet: run "
 		    "`attune init --name NAME` (or `attune link CODE` to join your other device)");
@@ -672,6 +685,20 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* Columns for trend lines: the terminal's, else $COLUMNS, else 0 (render's 80). */
+static int
+terminal_width(int tty)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+
+	if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (cols != NULL && atoi(cols) > 0 && atoi(cols) < 10000)
+		return atoi(cols);
+	return 0;
+}
+
 static void
 setup_output(struct cli *c)
 {
@@ -686,6 +713,7 @@ setup_output(struct cli *c)
 	c->ro.unicode = c->tty_out && cs != NULL && strcasecmp(cs, "UTF-8") == 0;
 	c->ro.color = c->tty_out && getenv("NO_COLOR") == NULL &&
 	    (term == NULL || strcmp(term, "dumb") != 0);
+	c->ro.width = terminal_width(c->tty_out);
 }
 
 int

@@ -46,6 +46,7 @@ enum {
 	ATTUNE_ETIMEOUT = -1005,     /* no reply in time */
 	ATTUNE_EPROTO = -1006,       /* the daemon sent something that is not a valid message */
 	ATTUNE_EDENIED = -1007,      /* the socket exists but is not ours to use */
+	ATTUNE_ESTALE = -1008,       /* the socket file is there but nobody listens: attuned died */
 };
 
 struct attune_client;
@@ -64,7 +65,11 @@ struct attune_req {
  * ATT_ETOOBIG when cap is too small.
  */
 int attune_socket_path(char *out, size_t cap);
-/* Connects to path (NULL: attune_socket_path). ATTUNE_ENOTRUNNING when no daemon answers. */
+/*
+ * Connects to path (NULL: attune_socket_path). ATTUNE_ENOTRUNNING when there
+ * is no socket, ATTUNE_ESTALE when the socket file is left over from an
+ * attuned that is gone (nobody accepts on it).
+ */
 int attune_connect(struct attune_client **out, const char *path);
 void attune_close(struct attune_client *c);
 int attune_fd(const struct attune_client *c);

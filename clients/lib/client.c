@@ -80,7 +80,9 @@ attune_connect(struct attune_client **out, const char *path)
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		if (errno == ENOENT || errno == ECONNREFUSED || errno == ENOTDIR)
+		if (errno == ECONNREFUSED)
+			rc = ATTUNE_ESTALE;
+		else if (errno == ENOENT || errno == ENOTDIR)
 			rc = ATTUNE_ENOTRUNNING;
 		else if (errno == EACCES || errno == EPERM)
 			rc = ATTUNE_EDENIED;
@@ -451,6 +453,7 @@ attune_strerror(int err)
 	case ATTUNE_ETIMEOUT: return "attuned did not answer in time";
 	case ATTUNE_EPROTO: return "attuned sent something unreadable";
 	case ATTUNE_EDENIED: return "attuned's socket belongs to another user";
+	case ATTUNE_ESTALE: return "attuned is not running (its socket file is stale)";
 	default: return att_strerror(err);
 	}
 }

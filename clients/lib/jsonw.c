@@ -262,6 +262,29 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The code point of a valid sequence of k bytes (utf8_len said so). */
+static uint32_t
+utf8_cp(const unsigned char *s, size_t k)
+{
+	static const unsigned char lead[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	uint32_t cp = s[0] & lead[k];
+	size_t i;
+
+	for (i = 1; i < k; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+static int
+escape_cp(const unsigned char *s, size_t k)
+{
+	uint32_t cp = utf8_cp(s, k);
+
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+	    cp == 0x2028 || cp == 0x2029;
+}
+
 void
 jsonw_escape(struct jsonw *w, const char *str, size_t n)
 {
@@ -272,7 +295,7 @@ jsonw_escape(struct jsonw *w, const char *str, size_t n)
 	while (i < n) {
 		unsigned char c = s[i];
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			i++;
 			run++;
 			continue;
@@ -284,11 +307,15 @@ jsonw_escape(struct jsonw *w, const char *str, size_t n)
 			if (k == 0) {
 				puts_(w, "\\ufffd");
 				i++;
-			} else if (k == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
-			    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-				/* U+2028/2029 are valid JSON but break JavaScript readers. */
-				puts_(w, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
-				i += 3;
+			} else if (escape_cp(s + i, k)) {
+				/*
+				 * C1 and bidi controls (termtext.h), and U+2028/2029 (valid
+				 * JSON that breaks JavaScript readers): escaped, so JSON
+				 * printed on a terminal drives nothing.
+				 */
+				snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)utf8_cp(s + i, k));
+				puts_(w, esc);
+				i += k;
 			} else {
 				put(w, (const char *)s + i, k);
 				i += k;

@@ -3,13 +3,14 @@
 #include <string.h>
 
 #include "clients/lib/render.h"
+#include "clients/lib/termtext.h"
 #include "clients/lib/vocab.h"
 #include "clients/lib/when.h"
 #include "proto/msg.h"
 
 #define NAME_MAX_SHOW 64
 #define NOTE_MAX_SHOW (280 * 4)
-#define SPARK_DAYS_MAX 366
+#define SPARK_DAYS_MAX (10 * 366)   /* days a trend reaches back */
 #define PEOPLE_MAX 32
 
 #define BOLD "\033[1m"
@@ -46,14 +47,8 @@ field(const msgpack_object *m, const char *key, char *out, size_t cap)
 	out[0] = '\0';
 	if (m == NULL || msg_get_str(m, key, SIZE_MAX, &s, &n) != 0)
 		return out;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	/* A control character in a peer's text must not drive the terminal. */
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-			out[i] = (out[i] == '\n' || out[i] == '\t') ? ' ' : '?';
+	/* A peer's text must not drive the terminal (termtext.h). */
+	termtext_clean(out, cap, s, n);
 	return out;
 }
 
@@ -86,7 +81,8 @@ list(FILE *f, const msgpack_object *m, const char *key)
 
 		if (msg_obj_str(&items[i], 64, &s, &len) != 0)
 			continue;
-		fprintf(f, "%s%.*s", shown++ ? ", " : "", (int)len, s);
+		fputs(shown++ ? ", " : "", f);
+		termtext_put(f, s, len);
 	}
 	return shown;
 }
@@ -192,13 +188,15 @@ bid_line(FILE *f, const msgpack_object *ev, const struct render_opts *o, int wit
 		list(f, ev, "to");
 	}
 	fprintf(f, "%s%s?", sep(o), field(ev, "bid_kind", kind, sizeof(kind))[0] ? kind : "bid");
-	if (num(ev, "from_ts", &from)) {
+	/* A window that has begun reads "until 22:00"; one ahead "Sat 20:00 until 23:00". */
+	if (num(ev, "from_ts", &from) && (time_t)from >= o->now + 60) {
 		when_at(when, sizeof(when), (time_t)from, o->now);
 		fprintf(f, " %s", when);
-		if (num(ev, "until_ts", &until)) {
-			when_at(when, sizeof(when), (time_t)until, o->now);
-			fprintf(f, " until %s", when);
-		}
+	}
+	if (num(ev, "until_ts", &until) && (time_t)until > o->now) {
+		when_until(when, sizeof(when), (time_t)until, num(ev, "from_ts", &from) ?
+		    (time_t)from : o->now, o->now);
+		fprintf(f, " until %s", when);
 	}
 	if (with_time && num(ev, "ts", &from)) {
 		when_ago(when, sizeof(when), (time_t)from, o->now);
@@ -339,12 +337,23 @@ render_spark(char *buf, size_t cap, const int *v, size_t n, int lo, int hi, int 
 
 struct person {
 	char name[NAME_MAX_SHOW + 1];
-	int v[3][SPARK_DAYS_MAX];
-	uint64_t vts[3][SPARK_DAYS_MAX];   /* ts of the check-in that set each cell */
+	int *v[3];          /* per day, -1 for none */
+	uint64_t *vts[3];   /* ts of the check-in that set each day */
 };
 
+static void
+people_free(struct person *pp, size_t np)
+{
+	for (size_t i = 0; i < np; i++)
+		for (int k = 0; k < 3; k++) {
+			free(pp[i].v[k]);
+			free(pp[i].vts[k]);
+		}
+	free(pp);
+}
+
 static struct person *
-person_for(struct person *pp, size_t *np, const char *who)
+person_for(struct person *pp, size_t *np, const char *who, size_t ndays)
 {
 	size_t i;
 
@@ -353,12 +362,54 @@ person_for(struct person *pp, size_t *np, const char *who)
 			return &pp[i];
 	if (*np == PEOPLE_MAX)
 		return NULL;
-	pp = &pp[(*np)++];
-	snprintf(pp->name, sizeof(pp->name), "%s", who);
-	for (i = 0; i < 3; i++)
-		for (size_t d = 0; d < SPARK_DAYS_MAX; d++)
+	pp = &pp[*np];
+	for (i = 0; i < 3; i++) {
+		pp->v[i] = malloc(ndays * sizeof(int));
+		pp->vts[i] = calloc(ndays, sizeof(uint64_t));
+		if (pp->v[i] == NULL || pp->vts[i] == NULL)
+			return NULL;
+		for (size_t d = 0; d < ndays; d++)
 			pp->v[i][d] = -1;
+	}
+	(*np)++;
+	snprintf(pp->name, sizeof(pp->name), "%s", who);
 	return pp;
+}
+
+/* Days per cell so that ndays fit in cells: 1, 7, or a multiple of 30. */
+static size_t
+trend_step(size_t ndays, size_t cells)
+{
+	size_t step;
+
+	if (ndays <= cells)
+		return 1;
+	if ((ndays + 6) / 7 <= cells)
+		return 7;
+	for (step = 30; (ndays + step - 1) / step > cells; step += 30)
+		;
+	return step;
+}
+
+/* Cells of step days, the newest cell ending today; each the rounded mean of its days. */
+static size_t
+trend_cells(const int *days, size_t ndays, size_t step, int *out)
+{
+	size_t ncells = (ndays + step - 1) / step, c;
+
+	for (c = 0; c < ncells; c++) {
+		/* Cell c covers the days that end (ncells - c - 1) steps before the last day. */
+		long last = (long)ndays - 1 - (long)((ncells - 1 - c) * step), d;
+		int sum = 0, n = 0;
+
+		for (d = last - (long)step + 1; d <= last; d++)
+			if (d >= 0 && days[d] >= 0) {
+				sum += days[d];
+				n++;
+			}
+		out[c] = n > 0 ? (sum + n / 2) / n : -1;
+	}
+	return ncells;
 }
 
 void
@@ -367,8 +418,9 @@ render_log(FILE *f, const msgpack_object *log, time_t since, const struct render
 	static const char *const keys[3] = { "mood", "desire", "capacity" };
 	const msgpack_object *evs;
 	struct person *people;
-	size_t n = 0, np = 0, i, ndays;
+	size_t n = 0, np = 0, i, ndays, step, cells;
 	long first, today = when_day(o->now);
+	int width = o->width > 0 ? o->width : 80;
 
 	if (msg_get_array(log, "events", SIZE_MAX, &evs, &n) != 0 || n == 0) {
 		fputs("Nothing in this period.\n", f);
@@ -377,11 +429,16 @@ render_log(FILE *f, const msgpack_object *log, time_t since, const struct render
 	first = when_day(since);
 	if (today - first + 1 > SPARK_DAYS_MAX)
 		first = today - SPARK_DAYS_MAX + 1;
+	if (first > today)
+		first = today;
 	ndays = (size_t)(today - first + 1);
+	/* "  " name(12) " " scale(9) and the two bars take 26 columns. */
+	cells = width > 26 + 8 ? (size_t)width - 26 : 8;
+	step = trend_step(ndays, cells);
 	people = calloc(PEOPLE_MAX, sizeof(*people));
 	if (people == NULL)
 		return;
-	/* The latest check-in of each day sets that day's cell. */
+	/* The latest check-in of each day sets that day's value. */
 	for (i = 0; i < n; i++) {
 		char kind[16], who[NAME_MAX_SHOW + 1];
 		struct person *p;
@@ -389,13 +446,14 @@ render_log(FILE *f, const msgpack_object *log, time_t since, const struct render
 		long day;
 
 		field(&evs[i], "kind", kind, sizeof(kind));
-		if (strcmp(kind, "checkin") != 0 || !num(&evs[i], "ts", &ts))
+		if (strcmp(kind, "checkin") != 0 || !num(&evs[i], "ts", &ts) ||
+		    flag(&evs[i], "retracted"))
 			continue;
 		day = when_day((time_t)ts);
 		if (day < first || day > today)
 			continue;
 		field(&evs[i], "author", who, sizeof(who));
-		if ((p = person_for(people, &np, who)) == NULL)
+		if ((p = person_for(people, &np, who, ndays)) == NULL)
 			continue;
 		for (int k = 0; k < 3; k++) {
 			if (!num(&evs[i], keys[k], &v) || v > 5)
@@ -408,15 +466,26 @@ render_log(FILE *f, const msgpack_object *log, time_t since, const struct render
 	}
 	if (np > 0) {
 		char spark[SPARK_DAYS_MAX * 3 + 1];
+		int cell[SPARK_DAYS_MAX];
+		size_t nc = (ndays + step - 1) / step;
 
 		on(f, o, BOLD);
-		fprintf(f, "Trend, one cell a day over %zu day%s (oldest left):\n", ndays,
-		    ndays == 1 ? "" : "s");
+		if (step == 1)
+			fprintf(f, "Trend, one cell a day over %zu day%s (oldest left):\n", ndays,
+			    ndays == 1 ? "" : "s");
+		else if (step == 7)
+			fprintf(f, "Trend, one cell a week over %zu weeks (oldest left):\n", nc);
+		else if (step == 30)
+			fprintf(f, "Trend, one cell a month (30 days) over %zu months (oldest left):\n", nc);
+		else
+			fprintf(f, "Trend, one cell per %zu months over %zu days (oldest left):\n",
+			    step / 30, ndays);
 		on(f, o, RESET);
 		for (i = 0; i < np; i++) {
 			for (int k = 0; k < 3; k++) {
-				render_spark(spark, sizeof(spark), people[i].v[k], ndays,
-				    k == 0 ? 1 : 0, 5, o->unicode);
+				size_t m = trend_cells(people[i].v[k], ndays, step, cell);
+
+				render_spark(spark, sizeof(spark), cell, m, k == 0 ? 1 : 0, 5, o->unicode);
 				fprintf(f, "  %-12.12s %-9s%s%s%s\n", k == 0 ? people[i].name : "",
 				    keys[k], o->unicode ? "\xe2\x96\x95" : "|", spark,
 				    o->unicode ? "\xe2\x96\x8f" : "|");
@@ -424,7 +493,7 @@ render_log(FILE *f, const msgpack_object *log, time_t since, const struct render
 		}
 		fputc('\n', f);
 	}
-	free(people);
+	people_free(people, np);
 	for (i = 0; i < n; i++)
 		render_event(f, &evs[i], o);
 }
@@ -512,7 +581,10 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 
 			short_id(id, &arr[i], "bid");
 			field(&arr[i], "who", who, sizeof(who));
-			if (num(&arr[i], "at", &v))
+			/* A rain check that has come reads "due now", never "in 0 min · due now". */
+			if (num(&arr[i], "at", &v) && (time_t)v <= o->now + 59)
+				strcpy(when, "due now");
+			else if (num(&arr[i], "at", &v))
 				when_at(when, sizeof(when), (time_t)v, o->now);
 			else
 				strcpy(when, "some time");
@@ -520,8 +592,6 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 				fprintf(f, "  %s%syour rain check for %s", when, sep(o), who[0] ? who : "?");
 			else
 				fprintf(f, "  %s%s%s's rain check for you", when, sep(o), who[0] ? who : "?");
-			if (num(&arr[i], "at", &v) && (time_t)v <= o->now)
-				fprintf(f, "%sdue now", sep(o));
 			fprintf(f, "  [%s]\n", id);
 		}
 	}

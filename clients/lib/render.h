@@ -19,6 +19,7 @@ struct render_opts {
 	int color;       /* ANSI bold/dim/colour */
 	int unicode;     /* "·", "→", sparkline blocks; else ASCII */
 	time_t now;
+	int width;       /* columns of the terminal; 0 means 80 (trend lines fit in it) */
 };
 
 /* One check-in event: the line above, plus the note line when there is one. */
@@ -28,8 +29,10 @@ void render_event(FILE *f, const msgpack_object *ev, const struct render_opts *o
 /* The whole status reply (8.3). */
 void render_status(FILE *f, const msgpack_object *status, const struct render_opts *o);
 /*
- * The log reply: per-person sparklines of mood, desire and capacity, one
- * cell per day from since to now, then the events, newest first.
+ * The log reply: per-person sparklines of mood, desire and capacity from
+ * since to now, then the events, newest first. A cell is a day when the
+ * days fit in o->width, else a week, else a month (30 days) or as many
+ * months as it takes; a longer cell shows the mean of its days.
  */
 void render_log(FILE *f, const msgpack_object *log, time_t since, const struct render_opts *o);
 /* partners / devices replies as short tables. */

@@ -1,8 +1,10 @@
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <utf8proc.h>
 
 #include "clients/lib/vocab.h"
 #include "proto/err.h"
@@ -215,30 +217,76 @@ vocab_answer_text(const char *answer)
 	return answer;
 }
 
-long
-vocab_utf8_chars(const char *str)
+/* 1 when s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+static int
+utf8_valid(const unsigned char *s)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	while (*s != '\0') {
+		size_t len, i;
+		uint32_t cp;
+
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			len = 2, cp = *s & 0x1f;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			len = 3, cp = *s & 0x0f;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			len = 4, cp = *s & 0x07;
+		else
+			return 0;
+		for (i = 1; i < len; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		s += len;
+	}
+	return 1;
+}
+
+long
+vocab_chars(const char *str)
+{
+	const uint8_t *s = (const uint8_t *)str;
+	utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(str), len;
+	utf8proc_int32_t cp, prev = -1, state = 0;
 	long n = 0;
 
-	while (*s != '\0') {
-		size_t len;
-
-		if (*s < 0x80)
-			len = 1;
-		else if (*s >= 0xc2 && *s <= 0xdf)
-			len = 2;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			len = 3;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			len = 4;
-		else
+	if (!utf8_valid(s))
+		return -1;
+	/*
+	 * What a person counts as one character: an extended grapheme cluster
+	 * (UAX #29), so a family emoji, a flag or an accented letter is one.
+	 */
+	while (left > 0) {
+		if ((len = utf8proc_iterate(s, left, &cp)) <= 0)
 			return -1;
-		for (size_t i = 1; i < len; i++)
-			if ((s[i] & 0xc0) != 0x80)
-				return -1;
+		if (prev < 0 || utf8proc_grapheme_break_stateful(prev, cp, &state))
+			n++;
+		prev = cp;
 		s += len;
-		n++;
+		left -= len;
 	}
 	return n;
+}
+
+int
+vocab_has_control(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (; *s != '\0'; s++)
+		if ((*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f)
+			return 1;
+	/* C1 controls (U+0080-U+009F) are 0xc2 0x80-0x9f in UTF-8. */
+	for (s = (const unsigned char *)str; *s != '\0'; s++)
+		if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+			return 1;
+	return 0;
 }

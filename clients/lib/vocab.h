@@ -19,7 +19,7 @@ enum vocab_scale { VOCAB_MOOD, VOCAB_DESIRE, VOCAB_CAPACITY };
 /* The event schema's limits (proto/event.h), so a client refuses what attuned would. */
 #define VOCAB_ITEM_MAX EVENT_WORD_MAX     /* bytes in one tag or offer */
 #define VOCAB_LIST_MAX EVENT_WORDS_MAX    /* items in one list */
-#define VOCAB_NOTE_MAX EVENT_NOTE_CHARS   /* characters (not bytes) in a note */
+#define VOCAB_NOTE_MAX EVENT_NOTE_CHARS   /* characters (grapheme clusters, not bytes) in a note */
 
 /* "2" or "low" → *out. ATT_ERANGE for a number outside the scale, ATT_EINVAL for an unknown word. */
 int vocab_level(enum vocab_scale, const char *s, int *out);
@@ -54,8 +54,14 @@ const char *vocab_answer(const char *s);
 /* How an answer reads: "yes", "not tonight", "later". */
 const char *vocab_answer_text(const char *answer);
 
-/* Characters (UTF-8 code points) in s; -1 when s is not valid UTF-8. */
-long vocab_utf8_chars(const char *s);
+/*
+ * Characters in s as a person counts them: grapheme clusters (a family
+ * emoji, a flag, "e" with a combining accent are one each); -1 when s is
+ * not valid UTF-8.
+ */
+long vocab_chars(const char *s);
+/* 1 when s holds a control character other than newline and tab (C0, DEL, C1). */
+int vocab_has_control(const char *s);
 
 /* Known tags and offers, NULL-terminated, for help text and completion. */
 extern const char *const vocab_tags[];

@@ -20,6 +20,10 @@ static const char *const wday_long[7] = {
 static const char *const wday_show[7] = {
 	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 };
+static const char *const mon_long[12] = {
+	"january", "february", "march", "april", "may", "june", "july", "august",
+	"september", "october", "november", "december"
+};
 static const char *const mon_show[12] = {
 	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
 };
@@ -221,6 +225,36 @@ normalise(const char *s, char *out, size_t cap)
 	return 0;
 }
 
+/* 0-11 for "dec", "december", "sept"; -1 otherwise. */
+static int
+month(const char *tok)
+{
+	size_t len = strlen(tok);
+	int i;
+
+	for (i = 0; i < 12; i++)
+		if (strcmp(tok, mon_long[i]) == 0 || (len == 3 && strncmp(tok, mon_long[i], 3) == 0) ||
+		    (i == 8 && strcmp(tok, "sept") == 0))
+			return i;
+	return -1;
+}
+
+/* "24", "24th", "1st": the day of a month (1-31) for tokens of that shape, else 0. */
+static int
+month_day(const char *tok)
+{
+	char *end;
+	long d;
+
+	if (!isdigit((unsigned char)tok[0]))
+		return 0;
+	d = strtol(tok, &end, 10);
+	if (end - tok > 2 || (*end != '\0' && strcmp(end, "st") != 0 && strcmp(end, "nd") != 0 &&
+	    strcmp(end, "rd") != 0 && strcmp(end, "th") != 0))
+		return 0;
+	return d >= 1 && d <= 31 ? (int)d : -1;
+}
+
 static int
 weekday(const char *tok)
 {
@@ -241,9 +275,10 @@ static int
 parse_core(const char *in, time_t now, int default_hour, int since, time_t *out,
     char *why, size_t cap)
 {
-	char buf[WHEN_INPUT_MAX + 1], *tok[3], *save = NULL, *p;
-	int ntok = 0, i, h = -1, m = 0, bad, y, mo, d;
-	int day_kind = 0, day_off = 0, wd = -1;  /* 1 today/tomorrow/yesterday, 2 tonight, 3 weekday, 4 date */
+	char buf[WHEN_INPUT_MAX + 1], *tok[4], *save = NULL, *p;
+	int ntok = 0, i, h = -1, m = 0, bad, y, mo, d, next = 0, mon = -1, mday_tok = -1;
+	/* 1 today/tomorrow/yesterday, 2 tonight, 3 weekday, 4 date, 5 month and day */
+	int day_kind = 0, day_off = 0, wd = -1;
 	long secs, days;
 	struct tm tm;
 
@@ -277,11 +312,39 @@ parse_core(const char *in, time_t now, int default_hour, int since, time_t *out,
 		return fail(why, cap, "'%s': say e.g. '+30m', '+2h', '+2d' or 'in 3 days'", in);
 	}
 	for (p = strtok_r(buf, " ", &save); p != NULL; p = strtok_r(NULL, " ", &save)) {
+		/* "dec 24 at 8pm", "this friday": words that only join the others. */
+		if (strcmp(p, "at") == 0 || strcmp(p, "this") == 0 || strcmp(p, "on") == 0)
+			continue;
+		if (strcmp(p, "next") == 0) {
+			next = 1;
+			continue;
+		}
 		if (ntok == 3)
 			return fail(why, cap, "'%s' has too many parts: say e.g. 'sat 20:00'", in);
 		tok[ntok++] = p;
 	}
+	/* A month name takes the day number next to it ("dec 24", "24 december"). */
+	for (i = 0; i < ntok && mon < 0; i++)
+		if ((mon = month(tok[i])) >= 0) {
+			if (i + 1 < ntok && month_day(tok[i + 1]) != 0)
+				mday_tok = i + 1;
+			else if (i > 0 && month_day(tok[i - 1]) != 0)
+				mday_tok = i - 1;
+			if (mday_tok < 0)
+				return fail(why, cap, "'%s': which day of %s? say e.g. '%.3s 24'", in,
+				    mon_long[mon], mon_long[mon]);
+			if ((d = month_day(tok[mday_tok])) < 0)
+				return fail(why, cap, "'%s' is not a day of %s", tok[mday_tok], mon_long[mon]);
+		}
 	for (i = 0; i < ntok; i++) {
+		if (i == mday_tok)
+			continue;
+		if (mon >= 0 && month(tok[i]) == mon) {
+			if (day_kind != 0)
+				return fail(why, cap, "'%s' names two days", in);
+			day_kind = 5;
+			continue;
+		}
 		if (parse_clock(tok[i], &h, &m, &bad)) {
 			if (bad)
 				return fail(why, cap, "'%s': no such time of day", tok[i]);
@@ -308,6 +371,8 @@ parse_core(const char *in, time_t now, int default_hour, int since, time_t *out,
 			    "'sat 20:00', '+2d' or '2026-12-01 20:00'", tok[i]);
 		}
 	}
+	if (next && (day_kind != 3 || since))
+		return fail(why, cap, "'%s': 'next' goes with a day of the week, e.g. 'next fri'", in);
 	local(now, &tm);
 	switch (day_kind) {
 	case 0:                  /* a clock time alone: the next time it comes round */
@@ -341,11 +406,47 @@ parse_core(const char *in, time_t now, int default_hour, int since, time_t *out,
 				break;
 			return 0;
 		}
+		/* "next fri" is never today: the first such day after it. */
+		if (next && ahead == 0)
+			ahead = 7;
 		if (at_day(now, ahead, h < 0 ? default_hour : h, m, out) != 0)
 			break;
 		if (*out <= now && at_day(now, ahead + 7, h < 0 ? default_hour : h, m, out) != 0)
 			break;
 		return 0;
+	}
+	case 5: {                /* "dec 24": this year's, or next year's once it has passed */
+		int year = tm.tm_year + 1900;
+
+		for (int tries = 0; tries < 2; tries++) {
+			struct tm want = { 0 };
+
+			want.tm_year = year - 1900;
+			want.tm_mon = mon;
+			want.tm_mday = d;
+			want.tm_hour = h < 0 ? default_hour : h;
+			want.tm_min = m;
+			want.tm_isdst = -1;
+			*out = mktime(&want);
+			if (*out == (time_t)-1)
+				break;
+			if (want.tm_mday != d || want.tm_mon != mon) {
+				if (tries == 0 && mon == 1 && d == 29) {   /* 29 feb: the next leap year */
+					year += 4 - year % 4;
+					continue;
+				}
+				return fail(why, cap, "%s has no day %d", mon_long[mon], d);
+			}
+			if (!since && *out <= now)
+				year++;
+			else if (since && *out > now)
+				year--;
+			else
+				return 0;
+		}
+		if (*out != (time_t)-1 && ((!since && *out > now) || (since && *out <= now)))
+			return 0;
+		break;
 	}
 	case 4: {
 		struct tm want = { 0 };
@@ -502,6 +603,11 @@ when_at(char *buf, size_t cap, time_t t, time_t now)
 		when_ago(buf, cap, t, now);
 		return;
 	}
+	/* Under a minute away is now: never "in 0 min". */
+	if (diff < 60) {
+		snprintf(buf, cap, "now");
+		return;
+	}
 	if (diff < 3600) {
 		snprintf(buf, cap, "in %ld min", (long)((diff + 59) / 60));
 		return;
@@ -518,4 +624,20 @@ when_at(char *buf, size_t cap, time_t t, time_t now)
 	else
 		snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 		    tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+void
+when_until(char *buf, size_t cap, time_t t, time_t from, time_t now)
+{
+	struct tm tm;
+
+	if (insane(t, now, buf, cap) || insane(from, now, buf, cap))
+		return;
+	/* The end of a window on the day it starts reads as a clock time. */
+	if (t > now && when_day(t) == when_day(from > now ? from : now)) {
+		local(t, &tm);
+		snprintf(buf, cap, "%02d:%02d", tm.tm_hour, tm.tm_min);
+		return;
+	}
+	when_at(buf, cap, t, now);
 }

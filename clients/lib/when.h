@@ -10,7 +10,10 @@
  *   tonight                      today 20:00 (now when that has passed)
  *   today / tomorrow [TIME|PART] that day at TIME (default 20:00)
  *   mon .. sun, monday .. sunday the next such day (today if TIME is still ahead)
+ *   next fri                     the same, but never today (1 to 7 days ahead)
+ *   dec 24, 24 december [TIME]   that day (default 20:00), next year once it has passed
  *   2026-12-01 [TIME]            that date (default 20:00)
+ * "at", "on" and "this" may join the parts ("dec 24 at 8pm", "this fri").
  * PART is morning 09:00, noon 12:00, afternoon 15:00, evening 19:00, night 21:00.
  */
 #ifndef ATTUNE_WHEN_H
@@ -30,8 +33,14 @@ int when_parse(const char *s, time_t now, time_t *out, char *why, size_t why_cap
 int when_parse_since(const char *s, time_t now, time_t *out, char *why, size_t why_cap);
 /* "just now", "20 min ago", "3 h ago", "yesterday 21:40", "Tue 09:10", "2 Dec", "2 Dec 2025". */
 void when_ago(char *buf, size_t cap, time_t t, time_t now);
-/* A future (or past) moment: "in 40 min", "tonight 20:00", "tomorrow 09:00", "Sat 20:00", "2026-12-01 20:00". */
+/* A future (or past) moment: "now" (under a minute), "in 40 min", "tonight 20:00", "tomorrow 09:00", "Sat 20:00", "2026-12-01 20:00". */
 void when_at(char *buf, size_t cap, time_t t, time_t now);
+/*
+ * The end of a window that starts at from, after "until": "22:15" when it is
+ * later the same day as the window's start (or as now, for a window already
+ * open), else as when_at ("tomorrow 04:00").
+ */
+void when_until(char *buf, size_t cap, time_t t, time_t from, time_t now);
 /* The local calendar day of t as a number that grows by one per day (for per-day buckets). */
 long when_day(time_t t);
 

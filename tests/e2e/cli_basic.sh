@@ -124,7 +124,7 @@ CID=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdi
 
 run checkin --mood 3 --desire 2 --capacity 3 --to Nobody
 check "unknown partner in --to: exit 1, says where names are" has "$ERR" 'no partner by that name.*attune partners. lists'
-run bid --kind cuddle
+run bid --to Sam --kind cuddle
 check "bid without a partner: says to pair" has "$ERR" 'you have no partner yet: invite one with .attune pair.'
 test "$RC" -eq 1; ok $? "bid without a partner: exit 1"
 run respond 0123456789abcdef0123456789abcdef --yes

@@ -153,7 +153,7 @@ check "sam gets the walk bid" until_has sam "\[${BID3:0:8}\]" status
 as sam respond "$BID3" --later --raincheck now --offer walk
 check "sam answers later, rain check now" test "$RC" -eq 0
 check "sam's watch gets the reminder" wait_for_line "$T_DIR/watch.sam" '"kind":"raincheck_due".*"who":"Alex"'
-check "sam's status lists it as due" until_has sam "your rain check for Alex - due now  \[${BID3:0:8}\]" status
+check "sam's status lists it as due" until_has sam "^  due now - your rain check for Alex  \[${BID3:0:8}\]" status
 
 # Retraction: alex takes back the cuddle bid; it leaves sam's status.
 as alex retract "$BID2"

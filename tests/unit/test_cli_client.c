@@ -63,7 +63,9 @@ test_not_running(void **state)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
-	assert_int_equal(attune_connect(&c, path), ATTUNE_ENOTRUNNING);
+	assert_int_equal(attune_connect(&c, path), ATTUNE_ESTALE);
+	assert_string_equal(attune_strerror(ATTUNE_ESTALE),
+	    "attuned is not running (its socket file is stale)");
 	unlink(path);
 	/* A path too long for a Unix socket. */
 	memset(path, 'a', sizeof(path) - 1);

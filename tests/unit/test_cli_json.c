@@ -39,7 +39,10 @@ test_escapes(void **state)
 	assert_string_equal(one_string("\x01\x1f", 2), "\"\\u0001\\u001f\"");
 	assert_string_equal(one_string("a\0b", 3), "\"a\\u0000b\"");
 	assert_string_equal(one_string("/", 1), "\"/\"");
-	assert_string_equal(one_string("\x7f", 1), "\"\x7f\"");
+	/* DEL, C1 and bidi controls escaped: JSON on a terminal drives nothing (attack 6). */
+	assert_string_equal(one_string("\x7f", 1), "\"\\u007f\"");
+	assert_string_equal(one_string("\xc2\x9b\xc2\x80", 4), "\"\\u009b\\u0080\"");
+	assert_string_equal(one_string("\xe2\x80\xae\xe2\x81\xa6", 6), "\"\\u202e\\u2066\"");
 	/* Valid UTF-8 passes through untouched. */
 	assert_string_equal(one_string("caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x92\x9c", 14),
 	    "\"caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x92\x9c\"");

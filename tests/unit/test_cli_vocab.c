@@ -125,9 +125,24 @@ test_answers(void **state)
 	assert_null(vocab_answer("whatever"));
 	assert_string_equal(vocab_answer_text("not-tonight"), "not tonight");
 	assert_string_equal(vocab_answer_text("later"), "maybe later");
-	assert_int_equal(vocab_utf8_chars("caf\xc3\xa9"), 4);
-	assert_int_equal(vocab_utf8_chars("\xf0\x9f\x92\x9c!"), 2);
-	assert_int_equal(vocab_utf8_chars("\xc3"), -1);
+	assert_int_equal(vocab_chars("caf\xc3\xa9"), 4);
+	assert_int_equal(vocab_chars("\xf0\x9f\x92\x9c!"), 2);
+	assert_int_equal(vocab_chars("\xc3"), -1);
+	assert_int_equal(vocab_chars("\xed\xa0\x80"), -1);           /* a surrogate */
+	assert_int_equal(vocab_chars("\xe0\x80\xaf"), -1);           /* overlong */
+	assert_int_equal(vocab_chars(""), 0);
+	/* Issue 13: what a person sees as one character counts as one. */
+	assert_int_equal(vocab_chars("cafe\xcc\x81"), 4);             /* e + combining acute */
+	/* man, ZWJ, woman, ZWJ, girl, ZWJ, boy: seven code points, one family */
+	assert_int_equal(vocab_chars("\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+	    "\xf0\x9f\x91\xa7\xe2\x80\x8d\xf0\x9f\x91\xa6"), 1);
+	assert_int_equal(vocab_chars("\xf0\x9f\x87\xa9\xf0\x9f\x87\xaa"), 1); /* the flag DE */
+	assert_int_equal(vocab_chars("\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd ok"), 4); /* thumbs up, skin tone */
+	assert_int_equal(vocab_has_control("line one\nline\ttwo"), 0);
+	assert_int_equal(vocab_has_control("bell \x1b[31m"), 1);
+	assert_int_equal(vocab_has_control("del \x7f"), 1);
+	assert_int_equal(vocab_has_control("c1 \xc2\x9b"), 1);
+	assert_int_equal(vocab_has_control("caf\xc3\xa9"), 0);
 }
 
 int

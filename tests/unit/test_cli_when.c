@@ -236,6 +236,69 @@ test_display(void **state)
 	assert_string_equal(b, "at an odd time");
 }
 
+/* Month days and "next DAY" (issue 13: "dec 24", "next friday" were not understood). */
+static void
+test_month_days_and_next(void **state)
+{
+	char why[160];
+	time_t now, t;
+
+	(void)state;
+	set_tz("UTC");
+	now = mk(2026, 11, 25, 14, 30);    /* a Wednesday */
+	assert_int_equal(parse_ok("dec 24", now), mk(2026, 12, 24, 20, 0));
+	assert_int_equal(parse_ok("Dec 24", now), mk(2026, 12, 24, 20, 0));
+	assert_int_equal(parse_ok("24 december", now), mk(2026, 12, 24, 20, 0));
+	assert_int_equal(parse_ok("december 24th 18:30", now), mk(2026, 12, 24, 18, 30));
+	assert_int_equal(parse_ok("dec 24 at 8pm", now), mk(2026, 12, 24, 20, 0));
+	assert_int_equal(parse_ok("dec 1 9:00", now), mk(2026, 12, 1, 9, 0));
+	/* A day already gone this year is next year's. */
+	assert_int_equal(parse_ok("mar 3", now), mk(2027, 3, 3, 20, 0));
+	assert_int_equal(parse_ok("nov 25 10:00", now), mk(2027, 11, 25, 10, 0));
+	assert_int_equal(parse_ok("nov 25 18:00", now), mk(2026, 11, 25, 18, 0));
+	assert_int_equal(parse_ok("sept 1", now), mk(2027, 9, 1, 20, 0));
+	assert_int_equal(parse_ok("feb 29", now), mk(2028, 2, 29, 20, 0));
+	parse_bad("feb 30", now, "february has no day 30");
+	parse_bad("dec 32", now, "not a day of december");
+	parse_bad("december", now, "which day of december");
+	parse_bad("dec 24 sat", now, "two days");
+	/* "next fri": the coming Friday; "next wed" on a Wednesday is a week on. */
+	assert_int_equal(parse_ok("next friday", now), mk(2026, 11, 27, 20, 0));
+	assert_int_equal(parse_ok("next fri 21:00", now), mk(2026, 11, 27, 21, 0));
+	assert_int_equal(parse_ok("next wed 18:00", now), mk(2026, 12, 2, 18, 0));
+	assert_int_equal(parse_ok("this friday", now), mk(2026, 11, 27, 20, 0));
+	parse_bad("next tomorrow", now, "'next' goes with a day of the week");
+	/* For --since, a month day is the last one that has come. */
+	assert_int_equal(when_parse_since("dec 24", now, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, mk(2025, 12, 24, 0, 0));
+	assert_int_equal(when_parse_since("nov 1", now, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, mk(2026, 11, 1, 0, 0));
+}
+
+/* Issue 13: "rain check in 0 min", "tonight? in 0 min until in 1 min". */
+static void
+test_display_soon(void **state)
+{
+	char b[64];
+	time_t now;
+
+	(void)state;
+	set_tz("UTC");
+	now = mk(2026, 11, 25, 14, 30);
+	when_at(b, sizeof(b), now, now);
+	assert_string_equal(b, "now");
+	when_at(b, sizeof(b), now + 59, now);
+	assert_string_equal(b, "now");
+	when_at(b, sizeof(b), now + 60, now);
+	assert_string_equal(b, "in 1 min");
+	when_until(b, sizeof(b), now + 60, now, now);
+	assert_string_equal(b, "14:31");
+	when_until(b, sizeof(b), mk(2026, 11, 28, 23, 0), mk(2026, 11, 28, 20, 0), now);
+	assert_string_equal(b, "23:00");
+	when_until(b, sizeof(b), mk(2026, 11, 26, 4, 0), now, now);
+	assert_string_equal(b, "tomorrow 04:00");
+}
+
 int
 main(void)
 {
@@ -246,6 +309,8 @@ main(void)
 		cmocka_unit_test(test_since),
 		cmocka_unit_test(test_dst),
 		cmocka_unit_test(test_display),
+		cmocka_unit_test(test_month_days_and_next),
+		cmocka_unit_test(test_display_soon),
 	};
 	return cmocka_run_group_tests_name("cli_when", tests, NULL, NULL);
 }

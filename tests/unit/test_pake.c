@@ -154,10 +154,10 @@ test_pairing(void **state)
 	assert_int_equal(pake_safety(r.p, dr, sizeof(dr), wr, sizeof(wr)), 0);
 	assert_string_equal(di, dr);
 	assert_string_equal(wi, wr);
-	/* "dddd dddd dddd" and four words. */
-	assert_int_equal(strlen(di), 14);
-	for (k = 0; k < 14; k++)
-		assert_true(k % 5 == 4 ? di[k] == ' ' : (di[k] >= '0' && di[k] <= '9'));
+	/* Twelve groups "ddddd" and twelve words. */
+	assert_int_equal(strlen(di), 71);
+	for (k = 0; k < 71; k++)
+		assert_true(k % 6 == 5 ? di[k] == ' ' : (di[k] >= '0' && di[k] <= '9'));
 	assert_non_null(strchr(wi, ' '));
 	assert_int_equal(pake_safety(i.p, d2, 5, NULL, 0), ATT_ETOOBIG);
 	/* Done is terminal: more input is refused, results stay. */
@@ -467,18 +467,28 @@ test_safety_number(void **state)
 	safety_hash(h2, (const uint8_t *)"transcript", 10, a, b);
 	assert_memory_not_equal(h1, h2, 64);
 
+	/*
+	 * Attack 5: at least 60 digits (Signal's length, ~199 bits) and 12 words
+	 * (96 bits), so no search within the 10-minute pairing window finds a
+	 * colliding value. Failed before: 12 digits and 4 words (40 and 32 bits).
+	 */
 	memset(h, 0, sizeof(h));
-	assert_int_equal(safety_digits(d, sizeof(d), h), 14);
-	assert_string_equal(d, "0000 0000 0000");
+	assert_int_equal(safety_digits(d, sizeof(d), h), 71);
+	assert_string_equal(d, "00000 00000 00000 00000 00000 00000 00000 00000 00000 00000 00000 00000");
 	assert_true(safety_words(w, sizeof(w), h) > 0);
-	assert_string_equal(w, "aardvark adroitness aardvark adroitness");
-	memset(h, 0xff, 8);  /* 2^64 - 1 mod 10^12 = 073709551615 */
-	assert_int_equal(safety_digits(d, sizeof(d), h), 14);
-	assert_string_equal(d, "0737 0955 1615");
+	assert_string_equal(w, "aardvark adroitness aardvark adroitness aardvark adroitness "
+	    "aardvark adroitness aardvark adroitness aardvark adroitness");
+	/* Group i is bytes 5i..5i+4, big-endian, mod 10^5: 2^40 - 1 = 1099511627775. */
+	memset(h, 0xff, 5);
+	h[59] = 1;
+	assert_int_equal(safety_digits(d, sizeof(d), h), 71);
+	assert_string_equal(d, "27775 00000 00000 00000 00000 00000 00000 00000 00000 00000 00000 00001");
+	for (size_t i = 0, n = 0; d[i]; i++)
+		assert_true((d[i] >= '0' && d[i] <= '9') ? ++n <= 60 : d[i] == ' ');
 	memcpy(h, "\x3b\x3c\xff\xfe", 4);  /* even, odd, even, odd */
 	safety_words(w, sizeof(w), h);
-	assert_string_equal(w, "clockwork crossover zulu yesteryear");
-	assert_int_equal(safety_digits(d, 14, h), ATT_ETOOBIG);
+	assert_true(strncmp(w, "clockwork crossover zulu yesteryear ", 36) == 0);
+	assert_int_equal(safety_digits(d, 71, h), ATT_ETOOBIG);
 	assert_int_equal(safety_words(w, 10, h), ATT_ETOOBIG);
 }
 

@@ -175,6 +175,12 @@ test_unknown_word(void **state)
 	assert_non_null(strstr(why, "cannot be the first word"));
 	/* A NULL why is fine. */
 	assert_int_equal(pcode_parse("42-zzzzzz-clockwork", &np, w, NULL, 0), ATT_EWORD);
+	/* Issue 13: far from every word, no guess ("zzzzzz" was "did you mean alkali?"). */
+	assert_int_equal(pcode_parse("42-zzzzzz-clockwork", &np, w, why, sizeof(why)), ATT_EWORD);
+	assert_null(strstr(why, "did you mean"));
+	assert_non_null(strstr(why, "no word \"zzzzzz\" in pairing codes: check the code"));
+	assert_int_equal(pcode_parse("42-crossover-zzzzzz", &np, w, why, sizeof(why)), ATT_EWORD);
+	assert_null(strstr(why, "did you mean"));
 }
 
 static void

@@ -24,7 +24,7 @@ VERSION  ?= 0.1.0
 FUZZ_SECONDS ?= 30
 VECTORS  ?= tests/vectors
 
-PKGS     := libuv libsodium msgpack sqlite3 libsystemd libqrencode inih libutf8proc
+PKGS     := libuv libsodium msgpack sqlite3 libsystemd libqrencode inih libutf8proc libpq
 TESTPKGS := cmocka jansson
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -79,7 +79,7 @@ REPLAY_BINS:= $(patsubst fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
 FUZZ_BINS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 PROGRAMS   := $(RELAY_BIN) $(DAEMON_BIN) $(CLI_BIN)
 
-.PHONY: all check asan fuzz fuzz-build bench soak demo deps install uninstall clean \
+.PHONY: all check check-pg asan fuzz fuzz-build bench soak demo deps install uninstall clean \
         test-bins need-deps
 .DEFAULT_GOAL := all
 # Keep objects that pattern rules build on the way to a binary.
@@ -157,6 +157,13 @@ test-bins: all $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS)
 check: need-deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)BUILD=$(BUILD) VECTORS=$(VECTORS) sh tests/run.sh
+
+# The relay's suites again with every relay's state in PostgreSQL (a cluster
+# each suite starts itself; see tests/e2e/pg.inc).
+check-pg: need-deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(BUILD) VECTORS=$(VECTORS) RELAY_BACKEND=postgresql ONLY=relay_ \
+	  SUMMARY_FILE=$(BUILD)/check-pg-summary.txt sh tests/run.sh
 
 # Every test again under AddressSanitizer + UndefinedBehaviorSanitizer (LSan on).
 asan: need-deps

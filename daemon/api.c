@@ -33,6 +33,7 @@
 #include "daemon/raincheck.h"
 #include "daemon/paths.h"
 #include "daemon/store.h"
+#include "daemon/view.h"
 #include "proto/err.h"
 #include "proto/event.h"
 #include "proto/frame.h"
@@ -58,11 +59,15 @@ struct conn {
 	int closing;
 	int watching;
 	int quit_after_write;   /* wipe: stop the daemon once the reply is out */
+	api_sink_fn sink;       /* the in-process client: frames go here, not to the pipe */
+	void *sink_arg;
 };
 
 struct api {
 	struct daemon *d;
+	int listening;
 	uv_pipe_t listener;
+	struct conn *local;     /* the in-process client (NULL when none) */
 	struct conn *conns;
 	size_t nconns;
 	int closing;
@@ -154,6 +159,10 @@ conn_send(struct conn *c, const uint8_t *body, size_t len)
 		return ATT_ESTATE;
 	if (len > FRAME_MAX)
 		return ATT_ETOOBIG;
+	if (c->sink != NULL) {
+		c->sink(c->sink_arg, body, len);
+		return 0;
+	}
 	if (c->out_bytes + len > API_MAX_OUTPUT) {
 		fprintf(stderr, "attuned: a local client is not reading its replies; closing it\n");
 		conn_close(c);
@@ -287,64 +296,72 @@ static const struct api_cmd api_cmds[] = {
 	{ "passphrase", 1, cmd_account_passphrase },
 };
 
+/* Runs one request from c and leaves the reply (maybe empty) in out. */
 static void
-api_dispatch(struct conn *c, const uint8_t *frame, size_t len)
+api_run(struct conn *c, const uint8_t *frame, size_t len, struct msg_out *out)
 {
 	struct daemon *d = c->api->d;
-	struct msg_out out;
 	struct msg *m = NULL;
 	struct call k;
 	uint64_t id = 0;
 	size_t i;
 	int r;
 
-	msg_out_init(&out);
-	r = msg_parse(frame, len, &api_limits, &m, &id);
+		r = msg_parse(frame, len, &api_limits, &m, &id);
 	if (r != 0) {
-		msg_out_error(&out, id, r, NULL);
-		goto send;
+		msg_out_error(out, id, r, NULL);
+		goto done;
 	}
 	for (i = 0; i < sizeof(api_cmds) / sizeof(api_cmds[0]); i++)
 		if (msg_is_type(m, api_cmds[i].name))
 			break;
 	if (i == sizeof(api_cmds) / sizeof(api_cmds[0])) {
-		msg_out_error(&out, id, ATT_EUNKNOWNTYPE, "unknown request type");
-		goto send;
+		msg_out_error(out, id, ATT_EUNKNOWNTYPE, "unknown request type");
+		goto done;
 	}
 	if (d->stopping) {
-		msg_out_error_code(&out, id, "not-allowed", "attuned is shutting down");
-		goto send;
+		msg_out_error_code(out, id, "not-allowed", "attuned is shutting down");
+		goto done;
 	}
 	if (api_cmds[i].needs_init && !daemon_initialised(d)) {
 		if (d->keys != NULL && keys_locked(d->keys))
-			msg_out_error_code(&out, id, "locked",
+			msg_out_error_code(out, id, "locked",
 			    "the history is locked by a passphrase: run `attune unlock`");
 		else
-			msg_out_error_code(&out, id, "not-initialised",
+			msg_out_error_code(out, id, "not-initialised",
 			    "this device is not set up yet: run `attune init --name NAME`");
-		goto send;
+		goto done;
 	}
 	memset(&k, 0, sizeof(k));
 	k.d = d;
 	k.c = c;
 	k.m = msg_root(m);
 	k.id = id;
-	k.out = &out;
+	k.out = out;
 	api_cmds[i].run(&k);
 	if (k.watch)
 		c->watching = 1;
 	if (k.quit_after_reply)
 		c->quit_after_write = 1;
-send:
-	if (msg_out_len(&out) > FRAME_MAX || msg_out_failed(&out)) {
+done:
+	if (msg_out_len(out) > FRAME_MAX || msg_out_failed(out)) {
 		/* Never leave a client waiting: say why instead. */
-		msg_out_reset(&out);
-		msg_out_error_code(&out, id, "too-big", "the reply would not fit in one frame");
+		msg_out_reset(out);
+		msg_out_error_code(out, id, "too-big", "the reply would not fit in one frame");
 	}
+	msg_free(m);
+}
+
+static void
+api_dispatch(struct conn *c, const uint8_t *frame, size_t len)
+{
+	struct msg_out out;
+
+	msg_out_init(&out);
+	api_run(c, frame, len, &out);
 	if (msg_out_len(&out) > 0)
 		conn_send_out(c, &out);
 	msg_out_free(&out);
-	msg_free(m);
 }
 
 static void
@@ -485,14 +502,26 @@ api_start(struct api *a)
 }
 
 int
-api_listen(struct api **out, struct daemon *d, const char *path)
+api_new(struct api **out, struct daemon *d)
 {
-	struct api *a;
+	struct api *a = calloc(1, sizeof(*a));
+
+	*out = a;
+	if (a == NULL)
+		return ATT_ENOMEM;
+	a->d = d;
+	return 0;
+}
+
+int
+api_listen(struct api *a, const char *path)
+{
 	char *dir, *slash;
 	mode_t old;
 	int r;
 
-	*out = NULL;
+	if (a->listening)
+		return ATT_ESTATE;
 	dir = strdup(path);
 	if (dir == NULL)
 		return ATT_ENOMEM;
@@ -509,42 +538,88 @@ api_listen(struct api **out, struct daemon *d, const char *path)
 	if (socket_in_use(path))
 		return ATT_EEXIST;
 	unlink(path);
-	a = calloc(1, sizeof(*a));
-	if (a == NULL)
-		return ATT_ENOMEM;
-	a->d = d;
 	a->path = strdup(path);
-	uv_pipe_init(d->loop, &a->listener, 0);
+	if (a->path == NULL)
+		return ATT_ENOMEM;
+	uv_pipe_init(a->d->loop, &a->listener, 0);
+	a->listening = 1;
+	/* The socket is 0600 from its first moment: no window where others could connect. */
 	old = umask(0177);
 	r = uv_pipe_bind(&a->listener, path);
 	umask(old);
 	if (r == 0)
 		chmod(path, 0600);
-	if (r != 0 || api_start(a) != 0) {
-		a->closing = 1;
-		api_close(a);
+	if (r != 0 || api_start(a) != 0)
 		return ATT_EIO;
-	}
-	*out = a;
 	return 0;
 }
 
 int
-api_listen_fd(struct api **out, struct daemon *d, int fd)
+api_listen_fd(struct api *a, int fd)
 {
-	struct api *a = calloc(1, sizeof(*a));
-
-	*out = NULL;
-	if (a == NULL)
-		return ATT_ENOMEM;
-	a->d = d;
-	uv_pipe_init(d->loop, &a->listener, 0);
-	if (uv_pipe_open(&a->listener, fd) != 0 || api_start(a) != 0) {
-		api_close(a);
+	if (a->listening)
+		return ATT_ESTATE;
+	uv_pipe_init(a->d->loop, &a->listener, 0);
+	a->listening = 1;
+	if (uv_pipe_open(&a->listener, fd) != 0 || api_start(a) != 0)
 		return ATT_EIO;
-	}
-	*out = a;
 	return 0;
+}
+
+int
+api_local_open(struct api *a, api_sink_fn sink, void *arg)
+{
+	struct conn *c;
+
+	if (a->local != NULL)
+		return ATT_EEXIST;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return ATT_ENOMEM;
+	c->api = a;
+	c->refs = 1;
+	c->watching = 1;
+	c->sink = sink;
+	c->sink_arg = arg;
+	a->local = c;
+	return 0;
+}
+
+int
+api_local_call(struct api *a, const uint8_t *req, size_t len, uint8_t **reply, size_t *reply_len)
+{
+	struct conn *c = a->local;
+	struct msg_out out;
+	int r = 0;
+
+	*reply = NULL;
+	*reply_len = 0;
+	if (c == NULL || a->closing)
+		return ATT_ESTATE;
+	if (len > API_MAX_REQUEST)
+		return ATT_ETOOBIG;
+	c->refs++;   /* a handler may close the api; keep c until the reply is out */
+	msg_out_init(&out);
+	api_run(c, req, len, &out);
+	if (msg_out_len(&out) > 0) {
+		*reply = malloc(msg_out_len(&out));
+		if (*reply == NULL)
+			r = ATT_ENOMEM;
+		else {
+			memcpy(*reply, msg_out_data(&out), msg_out_len(&out));
+			*reply_len = msg_out_len(&out);
+		}
+	}
+	msg_out_free(&out);
+	if (c->quit_after_write) {
+		struct daemon *d = a->d;
+
+		c->quit_after_write = 0;
+		if (d->shutdown != NULL)
+			d->shutdown(d, 0);
+	}
+	conn_unref(c);
+	return r;
 }
 
 static void
@@ -564,13 +639,55 @@ api_close(struct api *a)
 	a->closing = 1;
 	while (a->conns != NULL)
 		conn_close(a->conns);
+	if (a->local != NULL) {
+		a->local->closing = 1;
+		conn_unref(a->local);
+		a->local = NULL;
+	}
 	if (a->path != NULL)
 		unlink(a->path);
+	if (!a->listening) {
+		free(a->path);
+		free(a);
+		return;
+	}
 	a->listener.data = a;
 	uv_close((uv_handle_t *)&a->listener, api_on_close);
 }
 
 /* ---- pushes ---- */
+
+struct answer_scan {
+	const struct event *resp;
+	int earlier;
+};
+
+static int
+answer_scan_fn(void *arg, const struct event *ev)
+{
+	struct answer_scan *a = arg;
+
+	if (ev->kind == EVENT_RESPONSE && memcmp(ev->id, a->resp->id, EVENT_ID_LEN) != 0 &&
+	    memcmp(ev->ref, a->resp->ref, EVENT_ID_LEN) == 0 &&
+	    memcmp(ev->author, a->resp->author, 32) == 0) {
+		a->earlier = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 when resp's author answered its bid before (the new answer replaces that one). */
+static int
+answer_changed(struct daemon *d, const struct event *resp)
+{
+	struct answer_scan a = { .resp = resp };
+
+	if (d->store == NULL)
+		return 0;
+	store_event_each(d->store, resp->ts > 2 * VIEW_WINDOW ? resp->ts - 2 * VIEW_WINDOW : 0,
+	    answer_scan_fn, &a);
+	return a.earlier;
+}
 
 void
 api_event_arrived(struct daemon *d, const struct event *ev)
@@ -595,6 +712,11 @@ api_event_arrived(struct daemon *d, const struct event *ev)
 		event_pack_api(&out.pk, ev, call_namer_fn, &nm, 1);
 		msg_pack_str(&out.pk, "state");
 		msg_pack_str(&out.pk, "open");
+	} else if (ev->kind == EVENT_RESPONSE && answer_changed(d, ev)) {
+		/* "Sam changed the answer to ...": an earlier answer of theirs to this bid is replaced. */
+		event_pack_api(&out.pk, ev, call_namer_fn, &nm, 1);
+		msg_pack_str(&out.pk, "changed");
+		msgpack_pack_true(&out.pk);
 	} else {
 		event_pack_api(&out.pk, ev, call_namer_fn, &nm, 0);
 	}
@@ -614,5 +736,7 @@ api_push(struct daemon *d, struct msg_out *o)
 		if (c->watching)
 			conn_send_out(c, o);
 	}
+	if (d->api->local != NULL)
+		conn_send_out(d->api->local, o);
 }
 

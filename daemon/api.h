@@ -24,12 +24,28 @@ struct daemon;
 struct event;
 struct msg_out;
 
+/* An API with no transport yet; d->api is the caller's to set. */
+int api_new(struct api **out, struct daemon *d);
 /* Listens on path (creates its folder 0700, removes a stale socket). */
-int api_listen(struct api **out, struct daemon *d, const char *path);
+int api_listen(struct api *a, const char *path);
 /* Takes a listening socket from systemd socket activation instead. */
-int api_listen_fd(struct api **out, struct daemon *d, int fd);
+int api_listen_fd(struct api *a, int fd);
 /* Closes the listener and every connection; frees once libuv is done. */
 void api_close(struct api *a);
+
+/*
+ * The in-process transport: frames the API would write to a client that
+ * watches (pushes, and replies that come later) go to sink instead.
+ */
+typedef void (*api_sink_fn)(void *arg, const uint8_t *body, size_t len);
+int api_local_open(struct api *a, api_sink_fn sink, void *arg);
+/*
+ * Runs one request (a msgpack map, as on the socket) for the in-process
+ * client; *reply (malloc'd, *reply_len bytes) is the same reply the socket
+ * would carry, or NULL when the reply comes later through the sink.
+ */
+int api_local_call(struct api *a, const uint8_t *req, size_t len, uint8_t **reply,
+                   size_t *reply_len);
 
 /* ---- pushes ---- */
 

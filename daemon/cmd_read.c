@@ -21,35 +21,84 @@
 #include "proto/frame.h"
 #include "proto/msg.h"
 
-/* An event object plus what the view knows: a bid's state, a response's check-in. */
+static int
+is_partner(void *arg, const uint8_t person[32])
+{
+	struct store_partner p;
+
+	return store_partner_get(arg, person, &p) == 0;
+}
+
+/*
+ * An event object plus what the view knows: a bid's state ("closed" once
+ * its window ended or its people are no partners any more), a response's
+ * check-in, and whether a later answer replaced it.
+ */
 static void
 pack_event(struct call *k, msgpack_packer *pk, const struct view *v, const struct event *ev)
 {
 	struct call_namer nm = { .d = k->d };
 	const struct event *ci = NULL;
+	int replaced, changed;
 
 	if (ev->kind == EVENT_BID) {
 		event_pack_api(pk, ev, call_namer_fn, &nm, 1);
 		msg_pack_str(pk, "state");
-		msg_pack_str(pk, view_bid_state(v, ev));
+		msg_pack_str(pk, view_bid_state_at(v, ev, call_now(), is_partner, k->d->store));
 		return;
 	}
-	if (ev->kind == EVENT_RESPONSE && ev->has_checkin)
+	if (ev->kind != EVENT_RESPONSE) {
+		event_pack_api(pk, ev, call_namer_fn, &nm, 0);
+		return;
+	}
+	if (ev->has_checkin)
 		ci = view_find(v, ev->checkin);
-	event_pack_api(pk, ev, call_namer_fn, &nm, ci != NULL);
+	replaced = !view_answer_stands(v, ev);
+	changed = !replaced && view_answers_by(v, ev->ref, ev->author) > 1;
+	event_pack_api(pk, ev, call_namer_fn, &nm, (ci != NULL) + replaced + changed);
 	if (ci != NULL) {
 		msg_pack_str(pk, "checkin");
 		event_pack_api(pk, ci, call_namer_fn, &nm, 0);
 	}
+	if (replaced) {
+		msg_pack_str(pk, "replaced");
+		msgpack_pack_true(pk);
+	}
+	if (changed) {
+		msg_pack_str(pk, "changed");
+		msgpack_pack_true(pk);
+	}
 }
 
+/* A bid still in play: not taken back, its window not ended, its people still partners. */
+static int
+bid_live(struct call *k, const struct view *v, const struct event *e, uint64_t now)
+{
+	const char *st = view_bid_state_at(v, e, now, is_partner, k->d->store);
+
+	return strcmp(st, "retracted") != 0 && strcmp(st, "closed") != 0 &&
+	    view_bid_closes(e) > now;
+}
+
+/* A rain check in status: from the standing answer to a bid not taken back, up to a day past. */
+static int
+raincheck_shown(const struct view *v, const struct event *e, uint64_t now)
+{
+	const struct event *bid;
+
+	if (e->kind != EVENT_RESPONSE || e->raincheck == 0 || e->raincheck + 86400 < now ||
+	    !view_answer_stands(v, e))
+		return 0;
+	bid = view_find(v, e->ref);
+	return bid == NULL || !view_retracted(v, bid);
+}
 
 static int
-bid_current(const struct event *e, uint64_t now)
+by_raincheck(const void *a, const void *b)
 {
-	if (e->until_ts != 0)
-		return e->until_ts >= now;
-	return e->ts + VIEW_BID_OPEN >= now;
+	const struct event *x = *(const struct event *const *)a, *y = *(const struct event *const *)b;
+
+	return x->raincheck < y->raincheck ? -1 : x->raincheck > y->raincheck;
 }
 
 int
@@ -61,7 +110,7 @@ cmd_read_status(struct call *k)
 	msgpack_packer *pk = &k->out->pk;
 	uint64_t now = call_now(), outbox = 0, undec = 0;
 	char dev[KEYS_DEVICE_ID_LEN + 1], relay[CONFIG_RELAY_MAX];
-	const struct event *mine;
+	const struct event *mine, **rcs;
 	size_t np = 0, i, j, n;
 	int connected = 0;
 
@@ -120,49 +169,59 @@ cmd_read_status(struct call *k)
 		msg_out_key(k->out, want_mine ? "bids_from_me" : "bids_to_me");
 		for (n = 0, i = 0; i < v.n; i++) {
 			const struct event *e = &v.ev[i];
-			if (e->kind == EVENT_BID && e->mine == want_mine && bid_current(e, now) &&
-			    !view_retracted(&v, e) && (want_mine || view_answers(&v, e->id, 1) == 0))
+			if (e->kind == EVENT_BID && e->mine == want_mine && bid_live(k, &v, e, now) &&
+			    (want_mine || view_answers(&v, e->id, 1) == 0))
 				n++;
 		}
 		msgpack_pack_array(pk, n);
 		for (i = 0; i < v.n; i++) {
 			const struct event *e = &v.ev[i];
-			if (e->kind == EVENT_BID && e->mine == want_mine && bid_current(e, now) &&
-			    !view_retracted(&v, e) && (want_mine || view_answers(&v, e->id, 1) == 0)) {
+			if (e->kind == EVENT_BID && e->mine == want_mine && bid_live(k, &v, e, now) &&
+			    (want_mine || view_answers(&v, e->id, 1) == 0)) {
 				struct call_namer nm = { .d = d };
-				size_t a, na = view_answers(&v, e->id, 0);
+				size_t a, na = 0;
 
-				/* bids_from_me carry their answers so far. */
+				/* bids_from_me carry the answer that stands from each person. */
 				event_pack_api(pk, e, call_namer_fn, &nm, want_mine ? 2 : 1);
 				msg_pack_str(pk, "state");
 				msg_pack_str(pk, view_bid_state(&v, e));
 				if (!want_mine)
 					continue;
+				for (a = 0; a < v.n; a++)
+					na += v.ev[a].kind == EVENT_RESPONSE &&
+					    memcmp(v.ev[a].ref, e->id, EVENT_ID_LEN) == 0 &&
+					    view_answer_stands(&v, &v.ev[a]);
 				msg_pack_str(pk, "answers");
 				msgpack_pack_array(pk, na);
 				for (a = 0; a < v.n; a++)
 					if (v.ev[a].kind == EVENT_RESPONSE &&
-					    memcmp(v.ev[a].ref, e->id, EVENT_ID_LEN) == 0)
+					    memcmp(v.ev[a].ref, e->id, EVENT_ID_LEN) == 0 &&
+					    view_answer_stands(&v, &v.ev[a]))
 						pack_event(k, pk, &v, &v.ev[a]);
 			}
 		}
 	}
 
-	/* Rain checks given or received, from a day ago on. */
+	/* Rain checks given or received, from a day ago on, soonest first; one per answer that stands. */
 	msg_out_key(k->out, "rainchecks");
 	for (n = 0, i = 0; i < v.n; i++)
-		if (v.ev[i].kind == EVENT_RESPONSE && v.ev[i].raincheck + 86400 >= now && v.ev[i].raincheck != 0)
-			n++;
+		n += raincheck_shown(&v, &v.ev[i], now);
+	rcs = calloc(n + 1, sizeof(*rcs));
+	for (n = 0, i = 0; rcs != NULL && i < v.n; i++)
+		if (raincheck_shown(&v, &v.ev[i], now))
+			rcs[n++] = &v.ev[i];
+	if (rcs != NULL)
+		qsort(rcs, n, sizeof(*rcs), by_raincheck);
+	else
+		n = 0;
 	msgpack_pack_array(pk, n);
-	for (i = 0; i < v.n; i++) {
-		const struct event *e = &v.ev[i];
+	for (i = 0; i < n; i++) {
+		const struct event *e = rcs[i];
 		struct call_namer nm = { .d = d };
 		char hex[EVENT_ID_HEX + 1];
 		const struct event *bid;
 		const char *who;
 
-		if (e->kind != EVENT_RESPONSE || e->raincheck == 0 || e->raincheck + 86400 < now)
-			continue;
 		bid = view_find(&v, e->ref);
 		event_id_hex(e->ref, hex);
 		msgpack_pack_map(pk, 4);
@@ -173,6 +232,7 @@ cmd_read_status(struct call *k)
 		msg_pack_str(pk, "at"); msgpack_pack_uint64(pk, e->raincheck);
 		msg_pack_str(pk, "mine"); e->mine ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 	}
+	free(rcs);
 	view_free(&v);
 	return 0;
 }
@@ -181,7 +241,7 @@ cmd_read_status(struct call *k)
 struct page {
 	struct call *k;
 	uint64_t since;
-	struct view rel;        /* what the event being packed consults */
+	struct view rel;        /* the event being packed and what it consults */
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	size_t budget, last, n;
@@ -192,12 +252,13 @@ static int
 page_fn(void *arg, const struct event *ev, int64_t seq)
 {
 	struct page *p = arg;
+	const struct event *self;
 
-	(void)seq;
-	p->err = history_relations(p->k->d->store, ev, p->since, &p->rel);
+	p->err = history_relations(p->k->d->store, ev, seq, p->since, &p->rel);
 	if (p->err != 0)
 		return 1;
-	pack_event(p->k, &p->pk, &p->rel, ev);
+	self = view_find(&p->rel, ev->id);
+	pack_event(p->k, &p->pk, &p->rel, self != NULL ? self : ev);
 	if (p->sb.size > p->budget) {
 		p->more = 1;
 		return 1;

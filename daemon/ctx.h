@@ -10,6 +10,7 @@
 #define ATTUNE_DAEMON_CTX_H
 
 #include <stdint.h>
+#include <time.h>
 #include <uv.h>
 
 #include "daemon/config.h"
@@ -35,11 +36,22 @@ struct daemon {
 	struct sync *sync;        /* the sync engine (NULL in tests that run without one) */
 	struct pairing *pairings; /* pairings and links in progress (daemon/pairing.c) */
 	struct raincheck *raincheck;
+	uint64_t backoff_max_ms;  /* relay reconnect cap, 0 = default */
+	uint64_t keepalive_ms;    /* relay ping interval, 0 = default */
+	uint64_t (*clock)(void *arg);   /* wall clock in seconds; NULL = time() */
+	void *clock_arg;
 	int stopping;             /* shutdown under way (SIGTERM, wipe) */
 	int exit_code;
 	/* Set by main: stop the loop (closes the API, stops sync), exit with code. */
 	void (*shutdown)(struct daemon *d, int code);
 };
+
+/* The wall clock (seconds since 1970) this daemon lives by. */
+static inline uint64_t
+daemon_now(const struct daemon *d)
+{
+	return d->clock != NULL ? d->clock(d->clock_arg) : (uint64_t)time(NULL);
+}
 
 /* 1 once init (or link) has made keys and opened the store. */
 static inline int

@@ -18,7 +18,7 @@
 #define HISTORY_PAD     512
 #define HISTORY_HDR     29   /* version(1) covered(8) done(8) nh(4) nb(4) nr(4) */
 #define HEAD_LEN        64   /* person(32) id(16) ts(8) seq(8) */
-#define BID_LEN         32   /* id(16) ts(8) until(8) */
+#define BID_LEN         32   /* id(16) ts(8) closes(8) */
 #define RC_LEN          33   /* id(16) ts(8) at(8) mine(1) */
 #define RC_SHOWN        86400  /* status lists a rain check until a day after it */
 
@@ -31,7 +31,7 @@ struct hist_head {
 
 struct hist_bid {
 	uint8_t id[EVENT_ID_LEN];
-	uint64_t ts, until;
+	uint64_t ts, closes;   /* view_bid_closes when it was noted */
 };
 
 struct hist_rc {
@@ -54,10 +54,11 @@ struct hist {
 
 /* ---- keeping ---- */
 
+/* A day past its closing: "04:00 next morning" moves with the time zone. */
 static int
 bid_keep(const struct hist_bid *b, uint64_t now)
 {
-	return b->ts + VIEW_BID_OPEN >= now || (b->until != 0 && b->until >= now);
+	return b->closes + 86400 > now;
 }
 
 static int
@@ -144,7 +145,7 @@ hist_decode(struct hist *h, const uint8_t *p, size_t len)
 			return ATT_ENOMEM;
 		memcpy(h->b[h->nb].id, p, EVENT_ID_LEN);
 		h->b[h->nb].ts = be_get64(p + 16);
-		h->b[h->nb++].until = be_get64(p + 24);
+		h->b[h->nb++].closes = be_get64(p + 24);
 	}
 	for (i = 0; i < nr; i++, p += RC_LEN) {
 		if (hist_room((void **)&h->r, h->nr, &h->capr, sizeof(*h->r)) != 0)
@@ -213,7 +214,7 @@ hist_save(struct hist *h)
 	for (i = 0; i < h->nb; i++, p += BID_LEN) {
 		memcpy(p, h->b[i].id, EVENT_ID_LEN);
 		be_put64(p + 16, h->b[i].ts);
-		be_put64(p + 24, h->b[i].until);
+		be_put64(p + 24, h->b[i].closes);
 	}
 	for (i = 0; i < h->nr; i++, p += RC_LEN) {
 		memcpy(p, h->r[i].id, EVENT_ID_LEN);
@@ -369,7 +370,7 @@ hist_note(struct hist *h, const struct event *ev, int64_t seq)
 			return hist_refill(h, (size_t)i);
 		return 0;
 	case EVENT_BID: {
-		struct hist_bid b = { .ts = ev->ts, .until = ev->until_ts };
+		struct hist_bid b = { .ts = ev->ts, .closes = view_bid_closes(ev) };
 
 		memcpy(b.id, ev->id, EVENT_ID_LEN);
 		if (!bid_keep(&b, h->now))
@@ -493,53 +494,62 @@ add_refs(struct store *st, const uint8_t id[EVENT_ID_LEN], uint64_t since, struc
 }
 
 /*
- * What the events already in v consult, from index first on: a check-in's
- * retractions, a response's check-in (and so on, for what that adds).
+ * What showing ev consults, whatever the rule: a check-in's or a bid's
+ * retractions and answers; a response's bid, the other answers to that bid
+ * (a later one replaces it) and the check-in it was given with.
  */
 static int
-add_closure(struct store *st, uint64_t since, struct view *v, size_t first, struct event *tmp)
+add_related(struct store *st, const struct event *ev, uint64_t since, struct view *v,
+    struct event *tmp)
 {
-	uint8_t id[EVENT_ID_LEN];
+	uint8_t id[EVENT_ID_LEN], ci[EVENT_ID_LEN];
+	int r, has_ci = ev->has_checkin;
+
+	/* ev may live in v, which grows (moves) below: copy what is needed first. */
+	if (ev->kind == EVENT_CHECKIN || ev->kind == EVENT_BID) {
+		memcpy(id, ev->id, EVENT_ID_LEN);
+		return add_refs(st, id, since, v);
+	}
+	if (ev->kind != EVENT_RESPONSE)
+		return 0;
+	memcpy(id, ev->ref, EVENT_ID_LEN);
+	memcpy(ci, ev->checkin, EVENT_ID_LEN);
+	r = add_find(st, id, since, v, tmp);
+	if (r == 0)
+		r = add_refs(st, id, since, v);
+	if (r == 0 && has_ci)
+		r = add_find(st, ci, since, v, tmp);
+	return r;
+}
+
+/* Adds what every event of v consults, and what those consult, until nothing is new. */
+static int
+add_closure(struct store *st, uint64_t since, struct view *v, struct event *tmp)
+{
 	size_t i;
 	int r = 0;
 
-	for (i = first; r == 0 && i < v->n; i++) {
-		if (v->ev[i].kind == EVENT_CHECKIN) {
-			memcpy(id, v->ev[i].id, EVENT_ID_LEN);
-			r = add_refs(st, id, since, v);
-		} else if (v->ev[i].kind == EVENT_RESPONSE && v->ev[i].has_checkin) {
-			memcpy(id, v->ev[i].checkin, EVENT_ID_LEN);
-			r = add_find(st, id, since, v, tmp);
-		}
-	}
+	for (i = 0; r == 0 && i < v->n; i++)
+		r = add_related(st, &v->ev[i], since, v, tmp);
 	return r;
 }
 
 static int
 status_fill(struct hist *h, uint64_t since, struct view *v, struct event *tmp)
 {
-	size_t i, before;
+	size_t i;
 	int r = 0;
 
 	for (i = 0; r == 0 && i < h->nh; i++)
 		r = add_find(h->st, h->h[i].id, since, v, tmp);
-	for (i = 0; r == 0 && i < h->nb; i++) {
-		if (h->b[i].ts < since)
-			continue;
-		r = add_find(h->st, h->b[i].id, since, v, tmp);
-		if (r == 0)
-			r = add_refs(h->st, h->b[i].id, since, v);
-	}
-	for (i = 0; r == 0 && i < h->nr; i++) {
-		if (h->r[i].ts < since || h->r[i].at + RC_SHOWN < h->now)
-			continue;
-		before = v->n;
-		r = add_find(h->st, h->r[i].id, since, v, tmp);
-		if (r == 0 && v->n > before)   /* its bid names who it is with */
-			r = add_find(h->st, v->ev[before].ref, since, v, tmp);
-	}
+	for (i = 0; r == 0 && i < h->nb; i++)
+		if (h->b[i].ts >= since)
+			r = add_find(h->st, h->b[i].id, since, v, tmp);
+	for (i = 0; r == 0 && i < h->nr; i++)
+		if (h->r[i].ts >= since && h->r[i].at + RC_SHOWN >= h->now)
+			r = add_find(h->st, h->r[i].id, since, v, tmp);
 	if (r == 0)
-		r = add_closure(h->st, since, v, 0, tmp);
+		r = add_closure(h->st, since, v, tmp);
 	return r;
 }
 
@@ -568,7 +578,7 @@ history_status_view(struct store *st, uint64_t now, struct view *v)
 }
 
 int
-history_rainchecks(struct store *st, uint64_t now, uint64_t done, struct view *due, uint64_t *next)
+history_raincheck_view(struct store *st, uint64_t now, uint64_t done, struct view *v)
 {
 	uint64_t since = now > 2 * VIEW_WINDOW ? now - 2 * VIEW_WINDOW : 0;
 	struct hist h;
@@ -576,7 +586,6 @@ history_rainchecks(struct store *st, uint64_t now, uint64_t done, struct view *d
 	size_t i;
 	int r = hist_open(&h, st, now);
 
-	*next = 0;
 	if (r != 0)
 		return r;
 	if (h.done != done) {
@@ -586,22 +595,17 @@ history_rainchecks(struct store *st, uint64_t now, uint64_t done, struct view *d
 	}
 	tmp = malloc(sizeof(*tmp));
 	r = tmp == NULL ? ATT_ENOMEM : 0;
-	for (i = 0; r == 0 && i < h.nr; i++) {
-		const struct hist_rc *rc = &h.r[i];
-
-		if (!rc->mine || rc->at <= done || rc->ts < since)
-			continue;
-		if (rc->at <= now)
-			r = add_find(st, rc->id, since, due, tmp);
-		else if (*next == 0 || rc->at < *next)
-			*next = rc->at;
-	}
+	for (i = 0; r == 0 && i < h.nr; i++)
+		if (h.r[i].mine && h.r[i].at > done && h.r[i].ts >= since)
+			r = add_find(st, h.r[i].id, since, v, tmp);
+	if (r == 0)
+		r = add_closure(st, since, v, tmp);
 	if (tmp != NULL) {
 		sodium_memzero(tmp, sizeof(*tmp));
 		free(tmp);
 	}
 	if (r == 0)
-		r = view_sort(due);
+		r = view_sort(v);
 	if (r == 0)
 		r = hist_finish(&h);
 	else
@@ -610,21 +614,20 @@ history_rainchecks(struct store *st, uint64_t now, uint64_t done, struct view *d
 }
 
 int
-history_relations(struct store *st, const struct event *ev, uint64_t since, struct view *v)
+history_relations(struct store *st, const struct event *ev, int64_t seq, uint64_t since,
+    struct view *v)
 {
 	struct event *tmp;
 	int r;
 
 	view_reset(v);
-	if (ev->kind == EVENT_BID)
-		return add_refs(st, ev->id, since, v);
-	if (ev->kind != EVENT_RESPONSE || !ev->has_checkin)
-		return 0;
+	if (view_add_row(v, ev, seq) != 0)
+		return ATT_ENOMEM;
 	tmp = malloc(sizeof(*tmp));
 	if (tmp == NULL)
 		return ATT_ENOMEM;
-	r = add_find(st, ev->checkin, since, v, tmp);
+	r = add_related(st, ev, since, v, tmp);
 	sodium_memzero(tmp, sizeof(*tmp));
 	free(tmp);
-	return r;
+	return r == 0 ? view_sort(v) : r;
 }

@@ -31,27 +31,30 @@ struct view;
 int history_update(struct store *st, uint64_t now);
 
 /*
- * Fills v (empty) with every event `status` shows or consults at now: the
- * newest check-in of each person with its retractions, the bids that may be
- * open with their answers and retractions, the rain checks with their bids,
- * and the check-ins those answers were given with; all within the last
- * VIEW_WINDOW, newest first. The view relations (view_latest_checkin,
- * view_bid_state, ...) then answer as they would over the whole window.
+ * Fills v (empty) with every event `status` shows at now, and everything
+ * those consult (see history_relations), within the last VIEW_WINDOW,
+ * newest first: the newest check-in of each person, the bids that may be
+ * open, the rain checks that may show. The view relations
+ * (view_latest_checkin, view_bid_state_at, view_answer_stands, ...) then
+ * answer as they would over the whole window.
  */
 int history_status_view(struct store *st, uint64_t now, struct view *v);
 
 /*
- * Our rain checks due after done: those due by now into due (empty; newest
- * first) and the earliest one after now in *next (0 = none). Only rain
- * checks given within the last 2 * VIEW_WINDOW count.
+ * Fills v (empty) with our rain checks given within 2 * VIEW_WINDOW that
+ * come due after done, and what decides whether they stand (their bid, its
+ * retraction, the other answers to it), from that window, newest first.
  */
-int history_rainchecks(struct store *st, uint64_t now, uint64_t done, struct view *due,
-    uint64_t *next);
+int history_raincheck_view(struct store *st, uint64_t now, uint64_t done, struct view *v);
 
 /*
- * What showing ev in a history that starts at since consults, into v (reset
- * first): a bid's answers and retractions, a response's check-in.
+ * ev (stored as seq) and what showing it consults, from a history that
+ * starts at since, into v (reset first), newest first: a check-in's or a
+ * bid's retractions and answers; a response's bid, the other answers to
+ * that bid and the check-in it was given with. Use ev's copy in v
+ * (view_find) where a relation compares events by address.
  */
-int history_relations(struct store *st, const struct event *ev, uint64_t since, struct view *v);
+int history_relations(struct store *st, const struct event *ev, int64_t seq, uint64_t since,
+    struct view *v);
 
 #endif

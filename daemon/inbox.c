@@ -297,18 +297,12 @@ static void
 inbox_redeliver_held(struct sync *s)
 {
 	struct inbox *in = sync_inbox(s);
-	struct msg_out o;
-	uint64_t id;
 
 	if (in->nheld == 0)
 		return;
 	in->nheld = 0;
 	uv_timer_stop(&in->held_timer);
-	msg_out_init(&o);
-	id = relayconn_next_id(sync_relayconn(s));
-	msg_out_begin(&o, "sync", id, 0);
-	relayconn_request(sync_relayconn(s), &o, id, sync_ignore_reply, s);
-	msg_out_free(&o);
+	sync_resync(s);
 }
 
 void
@@ -332,6 +326,7 @@ inbox_deliver(struct sync *s, const struct msg *m)
 		fprintf(stderr, "attuned: the relay sent a malformed deliver; ignored\n");
 		return;
 	}
+	sync_note_delivery(s);
 	if (d->store == NULL)
 		return;
 	r = store_device_get(d->store, from, &dev);

@@ -5,7 +5,6 @@
  */
 #include <getopt.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,29 +12,21 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 #include <uv.h>
 
-#include "daemon/api.h"
+#include "daemon/attune.h"
 #include "daemon/config.h"
-#include "daemon/ctx.h"
-#include "daemon/identity.h"
-#include "daemon/keys.h"
-#include "daemon/notify.h"
-#include "daemon/pairing.h"
 #include "daemon/paths.h"
-#include "daemon/raincheck.h"
-#include "daemon/store.h"
-#include "daemon/sync.h"
 #include "proto/err.h"
 
-#define RETENTION_EVERY_MS (3600 * 1000)
-
 struct main_state {
-	struct daemon d;
+	struct attune_core *core;
+	uv_loop_t loop;
 	uv_signal_t sigterm, sigint;
-	uv_timer_t watchdog, retention;
+	uv_timer_t watchdog;
 	int watchdog_on;
+	int stopping;
+	int exit_code;
 };
 
 static void
@@ -61,29 +52,19 @@ close_handle(uv_handle_t *h)
 		uv_close(h, NULL);
 }
 
+/* Ends the process's part (signals, watchdog) and the core; the loop then runs out. */
 static void
-main_shutdown(struct daemon *d, int code)
+main_stop(struct main_state *ms, int code)
 {
-	struct main_state *ms = (struct main_state *)d;
-
-	if (d->stopping)
+	if (ms->stopping)
 		return;
-	d->stopping = 1;
-	d->exit_code = code;
+	ms->stopping = 1;
+	ms->exit_code = code;
 	sd_notify(0, "STOPPING=1");
-	pairing_cancel_all(d);
-	if (d->sync != NULL) {
-		sync_stop(d->sync);
-		sync_free(d->sync);
-		d->sync = NULL;
-	}
-	api_close(d->api);
-	d->api = NULL;
-	raincheck_free(d->raincheck);
-	d->raincheck = NULL;
+	attune_core_free(ms->core);
+	ms->core = NULL;
 	close_handle((uv_handle_t *)&ms->sigterm);
 	close_handle((uv_handle_t *)&ms->sigint);
-	close_handle((uv_handle_t *)&ms->retention);
 	if (ms->watchdog_on)
 		close_handle((uv_handle_t *)&ms->watchdog);
 }
@@ -91,10 +72,15 @@ main_shutdown(struct daemon *d, int code)
 static void
 on_signal(uv_signal_t *s, int signum)
 {
-	struct main_state *ms = s->data;
-
 	(void)signum;
-	main_shutdown(&ms->d, 0);
+	main_stop(s->data, 0);
+}
+
+/* The core asks to end (wipe). */
+static void
+on_core_exit(void *arg, int code)
+{
+	main_stop(arg, code);
 }
 
 static void
@@ -102,19 +88,6 @@ on_watchdog(uv_timer_t *t)
 {
 	(void)t;
 	sd_notify(0, "WATCHDOG=1");
-}
-
-static void
-on_retention(uv_timer_t *t)
-{
-	struct main_state *ms = t->data;
-	struct daemon *d = &ms->d;
-	uint64_t now = (uint64_t)time(NULL);
-
-	if (!daemon_initialised(d) || d->config.retention == 0 || now < d->config.retention)
-		return;
-	if (store_retention(d->store, now - d->config.retention) != 0)
-		fprintf(stderr, "attuned: could not delete old history (retention)\n");
 }
 
 static void
@@ -129,6 +102,15 @@ harden_process(void)
 	umask(0077);
 }
 
+/* A number from the environment (test knobs), 0 when unset. */
+static uint64_t
+env_ms(const char *name)
+{
+	const char *e = getenv(name);
+
+	return e != NULL && *e ? strtoull(e, NULL, 10) : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -138,13 +120,13 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct attune_config cfg;
 	struct main_state *ms;
-	struct daemon *d;
+	struct paths paths;
 	const char *config_file = NULL;
 	char why[512];
 	uint64_t wd_usec = 0;
-	uv_loop_t loop;
-	int c, r, code;
+	int c, r, code = 1;
 
 	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (c) {
@@ -159,88 +141,76 @@ main(int argc, char **argv)
 		return 2;
 	}
 	harden_process();
-	if (sodium_init() < 0) {
-		fprintf(stderr, "attuned: libsodium could not start\n");
+	if (paths_init(&paths, config_file, why, sizeof(why)) != 0) {
+		fprintf(stderr, "attuned: %s\n", why);
 		return 1;
+	}
+	if (config_file != NULL) {
+		/* A config named on the command line must exist (the default one need not). */
+		struct config probe;
+
+		config_defaults(&probe);
+		if (config_load(&probe, config_file, 1, why, sizeof(why)) != 0) {
+			fprintf(stderr, "attuned: bad configuration: %s\n", why);
+			paths_free(&paths);
+			return 1;
+		}
 	}
 	ms = calloc(1, sizeof(*ms));
-	if (ms == NULL)
-		return 1;
-	d = &ms->d;
-	d->shutdown = main_shutdown;
-	if (paths_init(&d->paths, config_file, why, sizeof(why)) != 0) {
-		fprintf(stderr, "attuned: %s\n", why);
+	if (ms == NULL || uv_loop_init(&ms->loop) != 0) {
+		paths_free(&paths);
 		free(ms);
 		return 1;
 	}
-	config_defaults(&d->config);
-	if (config_load(&d->config, d->paths.config_file, config_file != NULL, why, sizeof(why)) != 0) {
-		fprintf(stderr, "attuned: bad configuration: %s\n", why);
-		paths_free(&d->paths);
-		free(ms);
-		return 1;
-	}
-	if (uv_loop_init(&loop) != 0) {
-		paths_free(&d->paths);
-		free(ms);
-		return 1;
-	}
-	d->loop = &loop;
-	/* Every handle main_shutdown closes exists from here on, whatever fails next. */
-	uv_signal_init(&loop, &ms->sigterm);
-	uv_signal_init(&loop, &ms->sigint);
-	uv_timer_init(&loop, &ms->retention);
-	ms->sigterm.data = ms->sigint.data = ms->retention.data = ms;
-	code = 1;
-	if (identity_load(d) != 0)
-		goto out;
-	d->notify = notify_new(&d->config);
-	if (sync_new(d) != 0) {
-		fprintf(stderr, "attuned: out of memory\n");
+	/* Every handle main_stop closes exists from here on, whatever fails next. */
+	uv_signal_init(&ms->loop, &ms->sigterm);
+	uv_signal_init(&ms->loop, &ms->sigint);
+	ms->sigterm.data = ms->sigint.data = ms;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.data_dir = paths.data_dir;
+	cfg.config_file = paths.config_file;
+	cfg.loop = &ms->loop;
+	cfg.on_exit = on_core_exit;
+	cfg.exit_arg = ms;
+	cfg.backoff_max_ms = env_ms("ATTUNE_BACKOFF_MAX_MS");
+	cfg.keepalive_ms = env_ms("ATTUNE_KEEPALIVE_MS");
+	r = attune_core_new(&ms->core, &cfg);
+	if (r != 0) {
+		if (r == ATT_ENOMEM)
+			fprintf(stderr, "attuned: out of memory\n");
 		goto out;
 	}
 	if (sd_listen_fds(1) == 1)
-		r = api_listen_fd(&d->api, d, SD_LISTEN_FDS_START);
+		r = attune_core_listen_fd(ms->core, SD_LISTEN_FDS_START);
 	else
-		r = api_listen(&d->api, d, d->paths.socket_file);
+		r = attune_core_listen(ms->core, paths.socket_file);
 	if (r != 0) {
-		fprintf(stderr, "attuned: cannot listen on %s: %s\n", d->paths.socket_file,
+		fprintf(stderr, "attuned: cannot listen on %s: %s\n", paths.socket_file,
 		    r == ATT_EEXIST ? "another attuned is already running there" : att_strerror(r));
 		goto out;
 	}
-	d->raincheck = raincheck_new(d);
-	if (d->raincheck == NULL) {
-		fprintf(stderr, "attuned: out of memory\n");
-		goto out;
-	}
-	raincheck_schedule(d->raincheck);
 	uv_signal_start(&ms->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&ms->sigint, on_signal, SIGINT);
-	if (d->config.retention > 0)
-		uv_timer_start(&ms->retention, on_retention, 0, RETENTION_EVERY_MS);
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
-		uv_timer_init(&loop, &ms->watchdog);
+		uv_timer_init(&ms->loop, &ms->watchdog);
+		ms->watchdog.data = ms;
 		uv_timer_start(&ms->watchdog, on_watchdog, wd_usec / 2000, wd_usec / 2000);
 		ms->watchdog_on = 1;
 	}
-	if (d->sync != NULL)
-		sync_start(d->sync);
-	fprintf(stderr, "attuned: listening on %s (%s)\n", d->paths.socket_file,
-	    daemon_initialised(d) ? "set up" : d->keys != NULL ? "locked" :
+	attune_core_start(ms->core);
+	r = attune_core_state(ms->core);
+	fprintf(stderr, "attuned: listening on %s (%s)\n", paths.socket_file,
+	    r == ATTUNE_READY ? "set up" : r == ATTUNE_LOCKED ? "locked" :
 	    "not set up yet: run attune init");
 	sd_notify(0, "READY=1");
-	uv_run(&loop, UV_RUN_DEFAULT);
-	code = d->exit_code;
+	uv_run(&ms->loop, UV_RUN_DEFAULT);
+	code = ms->exit_code;
 out:
-	if (!d->stopping)
-		main_shutdown(d, code);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&loop) != 0)
+	main_stop(ms, code);
+	uv_run(&ms->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&ms->loop) != 0)
 		fprintf(stderr, "attuned: some handles were still open at exit\n");
-	notify_free(d->notify);
-	store_close(d->store);
-	keys_free(d->keys);
-	paths_free(&d->paths);
+	paths_free(&paths);
 	free(ms);
 	return code;
 }

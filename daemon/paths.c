@@ -94,6 +94,25 @@ fail:
 	return ATT_EINVAL;
 }
 
+int
+paths_for_data(struct paths *p, const char *data_dir, const char *config_file)
+{
+	memset(p, 0, sizeof(*p));
+	if (data_dir == NULL || data_dir[0] == '\0')
+		return ATT_EINVAL;
+	p->data_dir = strdup(data_dir);
+	p->keys_dir = path_join(data_dir, "keys");
+	p->db_file = path_join(data_dir, "store.db");
+	if (config_file != NULL)
+		p->config_file = strdup(config_file);
+	if (p->data_dir == NULL || p->keys_dir == NULL || p->db_file == NULL ||
+	    (config_file != NULL && p->config_file == NULL)) {
+		paths_free(p);
+		return ATT_ENOMEM;
+	}
+	return 0;
+}
+
 void
 paths_free(struct paths *p)
 {

@@ -26,6 +26,12 @@ struct paths {
  * when no base folder can be found (no HOME, no XDG_RUNTIME_DIR).
  */
 int paths_init(struct paths *p, const char *config_override, char *why, size_t why_cap);
+/*
+ * Fills p for an embedded core from an explicit data folder (keys/ and
+ * store.db inside it) and an optional config file; no socket, nothing read
+ * from the environment. ATT_EINVAL without a data folder.
+ */
+int paths_for_data(struct paths *p, const char *data_dir, const char *config_file);
 void paths_free(struct paths *p);
 /* mkdir -p with mode 0700 for the last component; tightens an existing one. */
 int paths_mkdir_private(const char *dir);

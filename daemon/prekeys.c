@@ -258,17 +258,11 @@ static void
 prekeys_registered_now(struct sync *s)
 {
 	struct prekeys *pk = sync_prekeys(s);
-	struct msg_out o;
-	uint64_t id;
 
 	pk->registered = 1;
 	prekeys_check(s);
 	prekeys_sessions_start(s, NULL);
-	msg_out_init(&o);
-	id = relayconn_next_id(sync_relayconn(s));
-	msg_out_begin(&o, "sync", id, 0);
-	relayconn_request(sync_relayconn(s), &o, id, sync_ignore_reply, s);
-	msg_out_free(&o);
+	sync_resync(s);
 	sync_flush_soon(s);
 }
 

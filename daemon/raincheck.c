@@ -25,6 +25,41 @@ struct raincheck {
 
 #define RAINCHECK_KV "raincheck_done"   /* the latest due time already announced */
 
+struct raincheck_scan {
+	uint64_t done, now, next;   /* next: earliest due time after now (0 = none) */
+	struct view all;            /* our rain checks that may come due (history_raincheck_view) */
+	struct view due;            /* our responses due in (done, now] */
+};
+
+/*
+ * Sorts the window into due and next. Only a rain check that still stands
+ * counts: from our answer that stands (a changed answer drops the earlier
+ * one's rain check) to a bid its author has not taken back.
+ */
+static int
+raincheck_sort(struct raincheck_scan *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->all.n; i++) {
+		const struct event *ev = &r->all.ev[i], *bid;
+
+		if (!ev->mine || ev->kind != EVENT_RESPONSE || ev->raincheck == 0 || ev->raincheck <= r->done)
+			continue;
+		if (!view_answer_stands(&r->all, ev))
+			continue;
+		if ((bid = view_find(&r->all, ev->ref)) != NULL && view_retracted(&r->all, bid))
+			continue;
+		if (ev->raincheck <= r->now) {
+			if (view_add(&r->due, ev) != 0)
+				return -1;
+		} else if (r->next == 0 || ev->raincheck < r->next) {
+			r->next = ev->raincheck;
+		}
+	}
+	return 0;
+}
+
 static uint64_t
 raincheck_done(struct daemon *d)
 {
@@ -97,24 +132,27 @@ void
 raincheck_schedule(struct raincheck *rc)
 {
 	struct daemon *d = rc->d;
-	struct view due = { 0 };
-	uint64_t delay, now, next;
+	struct raincheck_scan r = { 0 };
+	uint64_t delay;
 
 	if (rc->closing || !daemon_initialised(d))
 		return;
-	now = call_now();
-	/* Only the rain checks that may still come due are read, not the history. */
-	if (history_rainchecks(d->store, now, raincheck_done(d), &due, &next) != 0) {
-		view_free(&due);
+	r.now = call_now();
+	r.done = raincheck_done(d);
+	/* Only our rain checks that may still come due and what decides them: not the history. */
+	if (history_raincheck_view(d->store, r.now, r.done, &r.all) != 0 || raincheck_sort(&r) != 0) {
+		view_free(&r.all);
+		view_free(&r.due);
 		return;
 	}
-	if (due.n > 0)
-		raincheck_fire(rc, &due);
-	view_free(&due);
+	view_free(&r.all);
+	if (r.due.n > 0)
+		raincheck_fire(rc, &r.due);
+	view_free(&r.due);
 	uv_timer_stop(&rc->timer);
-	if (next == 0)
+	if (r.next == 0)
 		return;
-	delay = (next - now) * 1000;
+	delay = (r.next - r.now) * 1000;
 	if (delay > UINT64_C(86400000))
 		delay = UINT64_C(86400000);   /* re-check daily: clocks move */
 	uv_timer_start(&rc->timer, raincheck_on_timer, delay + 50, 0);

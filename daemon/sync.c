@@ -36,6 +36,12 @@ struct sync {
 	uv_poll_t netwatch;        /* rtnetlink: an address appeared, reconnect now */
 	int netfd;
 	int started;
+	int paused;                /* the host said the network is down */
+	/* Draining (attune_core_sync_once): is everything the relay holds for us in? */
+	int synced;                /* the relay answered our last sync */
+	int draining, drained, drain_ping;
+	uint64_t delivered;        /* delivers seen on this engine */
+	uint64_t drain_mark;       /* delivered when the drain ping went out */
 };
 
 static void sync_netwatch_init(struct sync *s);
@@ -168,6 +174,113 @@ sync_inbox(const struct sync *s)
 	return s->inbox;
 }
 
+/* ---- sync requests and draining ---- */
+
+static void sync_drain_check(struct sync *s);
+
+static void
+sync_on_drain_pong(void *arg, const struct msg *reply)
+{
+	struct sync *s = arg;
+
+	s->drain_ping = 0;
+	if (reply == NULL || !s->draining)
+		return;
+	/*
+	 * The relay handles a connection's requests in order, and an ack pumps
+	 * the next delivers before the relay reads on: a pong with no deliver
+	 * since the ping went out means the mailbox had nothing more for us.
+	 */
+	if (s->delivered == s->drain_mark)
+		s->drained = 1;
+	else
+		sync_drain_check(s);
+}
+
+static void
+sync_drain_check(struct sync *s)
+{
+	struct msg_out o;
+	uint64_t id;
+
+	if (!s->draining || s->drained || !s->synced || s->drain_ping)
+		return;
+	s->drain_mark = s->delivered;
+	msg_out_init(&o);
+	id = relayconn_next_id(s->rc);
+	msg_out_begin(&o, "ping", id, 0);
+	if (relayconn_request(s->rc, &o, id, sync_on_drain_pong, s) == 0)
+		s->drain_ping = 1;
+	msg_out_free(&o);
+}
+
+static void
+sync_on_sync_reply(void *arg, const struct msg *reply)
+{
+	struct sync *s = arg;
+
+	if (reply == NULL || !msg_is_type(reply, "ok"))
+		return;
+	s->synced = 1;
+	sync_drain_check(s);
+}
+
+void
+sync_resync(struct sync *s)
+{
+	struct msg_out o;
+	uint64_t id;
+
+	msg_out_init(&o);
+	id = relayconn_next_id(s->rc);
+	msg_out_begin(&o, "sync", id, 0);
+	relayconn_request(s->rc, &o, id, sync_on_sync_reply, s);
+	msg_out_free(&o);
+}
+
+void
+sync_note_delivery(struct sync *s)
+{
+	s->delivered++;
+}
+
+void
+sync_drain_begin(struct sync *s)
+{
+	s->draining = 1;
+	s->drained = 0;
+	sync_drain_check(s);
+}
+
+int
+sync_drained(const struct sync *s)
+{
+	return s->drained;
+}
+
+uint64_t
+sync_delivered(const struct sync *s)
+{
+	return s->delivered;
+}
+
+void
+sync_network(struct sync *s, int up)
+{
+	if (!up) {
+		if (s->started && !s->paused) {
+			s->paused = 1;
+			sync_stop(s);
+		}
+		return;
+	}
+	if (s->paused) {
+		s->paused = 0;
+		sync_start(s);
+	} else if (s->started)
+		relayconn_kick(s->rc);
+}
+
 /* ---- the relay connection's callbacks ---- */
 
 static void
@@ -186,6 +299,7 @@ sync_on_down(void *arg, int err)
 	struct sync *s = arg;
 
 	(void)err;
+	s->synced = 0;
 	inbox_reset(s);
 	prekeys_on_down(s);
 	outbox_reset(s);
@@ -216,6 +330,8 @@ sync_stop(struct sync *s)
 	uv_timer_stop(&s->timer);
 	inbox_reset(s);
 	s->started = 0;
+	s->synced = 0;
+	s->draining = 0;
 }
 
 /* ---- lifecycle ---- */
@@ -224,7 +340,6 @@ int
 sync_new(struct daemon *d)
 {
 	struct sync *s = calloc(1, sizeof *s);
-	const char *e;
 
 	if (s == NULL)
 		return ATT_ENOMEM;
@@ -240,10 +355,10 @@ sync_new(struct daemon *d)
 		free(s);
 		return ATT_ENOMEM;
 	}
-	if ((e = getenv("ATTUNE_BACKOFF_MAX_MS")) != NULL && *e)
-		relayconn_set_backoff(s->rc, 100, strtoull(e, NULL, 10));
-	if ((e = getenv("ATTUNE_KEEPALIVE_MS")) != NULL && *e)
-		relayconn_set_keepalive(s->rc, strtoull(e, NULL, 10));
+	if (d->backoff_max_ms != 0)
+		relayconn_set_backoff(s->rc, 100, d->backoff_max_ms);
+	if (d->keepalive_ms != 0)
+		relayconn_set_keepalive(s->rc, d->keepalive_ms);
 	uv_timer_init(d->loop, &s->timer);
 	s->timer.data = s;
 	s->handles = 1;

@@ -49,6 +49,18 @@ void sync_stop(struct sync *s);
 void sync_free(struct sync *s);
 /* For `status`: registered at the relay now?, undecryptable count. */
 void sync_status(struct sync *s, int *connected, uint64_t *undecryptable);
+/* The host's hint: the network went down (stop trying) or came up (connect now). */
+void sync_network(struct sync *s, int up);
+
+/*
+ * Draining, for a wake-up that must end soon (attune_core_sync_once): after
+ * sync_drain_begin, sync_drained turns 1 once the relay has delivered all
+ * it holds for us and we have handled (stored, acknowledged) each envelope.
+ */
+void sync_drain_begin(struct sync *s);
+int sync_drained(const struct sync *s);
+/* Envelopes delivered to this engine so far. */
+uint64_t sync_delivered(const struct sync *s);
 
 /* ---- for the parts of the engine and for pairing.c ---- */
 
@@ -65,6 +77,10 @@ int sync_relay_address(struct sync *s, char *out, size_t cap);
 void sync_flush_soon(struct sync *s);
 /* Flushes the outbox (and retries sessions) in a few seconds unless that is already set. */
 void sync_retry_later(struct sync *s);
+/* Asks the relay to deliver (again) from the oldest unacknowledged envelope. */
+void sync_resync(struct sync *s);
+/* The inbox saw a deliver. */
+void sync_note_delivery(struct sync *s);
 /* A relayconn reply callback for requests whose answer does not matter. */
 void sync_ignore_reply(void *arg, const struct msg *reply);
 /* An error reply's "code" (not NUL-terminated: print with %.*s and sync_reply_code_len). */
@@ -75,8 +91,9 @@ void sync_kv_uint(struct sync *s, const char *key, uint64_t v);
 uint64_t sync_kv_get_uint(struct sync *s, const char *key, uint64_t dflt);
 
 /*
- * Environment knobs for tests (read by sync_new): ATTUNE_BACKOFF_MAX_MS caps
- * the reconnect delay, ATTUNE_KEEPALIVE_MS sets the ping interval.
+ * d->backoff_max_ms caps the reconnect delay and d->keepalive_ms sets the
+ * ping interval (0: relayconn's defaults); attuned takes them from
+ * ATTUNE_BACKOFF_MAX_MS and ATTUNE_KEEPALIVE_MS, for tests.
  */
 
 #endif

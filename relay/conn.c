@@ -263,15 +263,54 @@ pump_one(void *arg, uint64_t seq, const uint8_t from[32], uint64_t ts, const uin
 	return 0;
 }
 
+/* A stored envelope read for this connection; rows of an older sync are dropped. */
+static int
+pump_row(void *arg, uint64_t seq, const uint8_t from[32], uint64_t ts, const uint8_t *env,
+    size_t len)
+{
+	struct conn *c = arg;
+
+	if (c->state != CONN_READY || c->fetch_gen != c->sync_gen)
+		return 1;
+	if (seq <= c->last_sent)
+		return 0;
+	return pump_one(c, seq, from, ts, env, len);
+}
+
+static void
+pump_end(void *arg, int n)
+{
+	struct conn *c = arg;
+
+	c->fetching = 0;
+	if (c->state == CONN_READY) {
+		if (n < 0 || (n > 0 && (size_t)n == c->fetch_room))
+			c->more = 1;
+		if (c->n_inflight == 0) {
+			free(c->inflight);
+			c->inflight = NULL;
+		}
+		/* Envelopes or a sync arrived while the read was out: read again. */
+		if (c->refetch && n >= 0) {
+			c->refetch = 0;
+			conn_pump(c);
+		}
+	}
+	conn_unref(c);
+}
+
 void
 conn_pump(struct conn *c)
 {
 	struct server *srv = c->srv;
 	size_t room;
-	int n;
 
 	if (c->state != CONN_READY || !c->synced)
 		return;
+	if (c->fetching) {
+		c->refetch = 1;
+		return;
+	}
 	if (c->n_inflight >= srv->cfg.deliver_window)
 		return;
 	if (c->out_bytes > srv->cfg.out_buffer / 2) {
@@ -280,15 +319,12 @@ conn_pump(struct conn *c)
 	}
 	room = srv->cfg.deliver_window - c->n_inflight;
 	c->more = 0;
-	n = relaydb_fetch(srv->reader, c->dev, c->last_sent, room, pump_one, c);
-	if (c->state != CONN_READY)
-		return;
-	if (n > 0 && (size_t)n == room)
-		c->more = 1;
-	if (c->n_inflight == 0) {
-		free(c->inflight);
-		c->inflight = NULL;
-	}
+	c->fetching = 1;
+	c->fetch_room = (uint16_t)room;
+	c->fetch_gen = c->sync_gen;
+	conn_ref(c);
+	/* SQLite answers before this returns; PostgreSQL from a later loop turn. */
+	storage_fetch(srv->store, c->dev, c->last_sent, room, pump_row, pump_end, c);
 }
 
 void
@@ -300,7 +336,7 @@ conn_offer(struct conn *c, uint64_t seq, const uint8_t from[32], uint64_t ts,
 	if (c->state != CONN_READY || !c->synced || seq <= c->last_sent)
 		return;
 	/* Out of order would skip what waits in the database: read it from there. */
-	if (c->more || c->n_inflight >= srv->cfg.deliver_window ||
+	if (c->more || c->fetching || c->n_inflight >= srv->cfg.deliver_window ||
 	    c->out_bytes + c->olen > srv->cfg.out_buffer / 2) {
 		c->more = 1;
 		conn_pump(c);
@@ -320,17 +356,43 @@ conn_request_done(struct conn *c)
 	}
 }
 
-/* Handshake message 1 in, message 2 (with hello) out, then transport keys. */
+static void handshake_reply(struct conn *c, struct noise_hs *hs, int reg);
+
+static void
+hs_registered_cb(void *arg, int r)
+{
+	struct conn *c = arg;
+	struct noise_hs *hs = c->hs;
+
+	c->hs = NULL;
+	if (c->state == CONN_HANDSHAKE && hs != NULL) {
+		if (r < 0) {
+			noise_hs_free(hs);
+			conn_close(c, REASON_storage, 1);
+		} else {
+			if (r == 1 && c->srv->registered != NULL)
+				regset_add(c->srv->registered, c->dev);
+			handshake_reply(c, hs, r);
+		}
+	} else
+		noise_hs_free(hs);
+	conn_unref(c);
+}
+
+/* Handshake message 1 in; message 2 (with hello) goes out in handshake_reply. */
 static void
 handshake(struct conn *c, const uint8_t *f, size_t n)
 {
 	struct server *srv = c->srv;
 	struct noise_hs *hs;
-	struct msg_out m;
-	uint8_t payload[4096], out[FRAME_HDR + 512];
-	char id[17];
+	uint8_t payload[4096];
 	int r, reg;
 
+	if (c->hs != NULL) {
+		/* A second message 1 while the first waits for the database. */
+		conn_close(c, REASON_handshake_failed, 1);
+		return;
+	}
 	if ((hs = noise_hs_responder_pub(srv->priv, srv->pub, (const uint8_t *)NOISE_PROLOGUE,
 	    8)) == NULL) {
 		conn_close(c, REASON_N, 0);
@@ -344,10 +406,29 @@ handshake(struct conn *c, const uint8_t *f, size_t n)
 		conn_close(c, REASON_handshake_failed, 1);
 		return;
 	}
-	/* From memory; the database only when the set could not hold every device. */
+	/*
+	 * From memory; the database when the set could not hold every device, or
+	 * when other nodes may have registered it (a shared store).
+	 */
 	reg = srv->registered != NULL ? regset_has(srv->registered, c->dev) : -1;
-	if (reg < 0)
-		reg = relaydb_is_registered(srv->reader, c->dev);
+	if (reg == 1 || (reg == 0 && !storage_shared(srv->store))) {
+		handshake_reply(c, hs, reg);
+		return;
+	}
+	c->hs = hs;
+	conn_ref(c);
+	storage_registered(srv->store, c->dev, hs_registered_cb, c);
+}
+
+static void
+handshake_reply(struct conn *c, struct noise_hs *hs, int reg)
+{
+	struct server *srv = c->srv;
+	struct msg_out m;
+	uint8_t out[FRAME_HDR + 512];
+	char id[17];
+	int r;
+
 	c->registered = reg == 1;
 	msg_out_init(&m);
 	msg_out_begin(&m, "hello", 0, 3);

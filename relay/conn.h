@@ -46,6 +46,9 @@ struct conn {
 	uint8_t state;
 	uint8_t registered : 1, proven : 1, synced : 1, in_map : 1, has_np : 1,
 	    read_paused : 1, more : 1, flush_queued : 1;
+	uint8_t fetching : 1, refetch : 1;   /* a mailbox read is out; read again after it */
+	uint8_t sync_gen, fetch_gen;         /* a sync while a read is out voids its rows */
+	uint16_t fetch_room;
 	uint8_t dev[32];
 };
 

@@ -18,21 +18,24 @@
 #include "relay/relaycfg.h"
 #include "relay/server.h"
 #include "relay/stats.h"
-#include "relay/relaydb.h"
+#include "relay/storage.h"
 
 struct opts {
-	const char *listen, *data, *config;
+	const char *listen, *data, *config, *store;
 	int log_addresses, json;
 	uint64_t uses, ttl;
 	int has_ttl;
 };
 
 static const char usage_text[] =
-	"usage: attune-relay [--listen HOST:PORT] --data DIR [--config FILE] [--log-addresses]\n"
-	"         (--listen defaults to 127.0.0.1:7443, loopback only)\n"
+	"usage: attune-relay [--listen HOST:PORT] --data DIR [--store URL] [--config FILE]\n"
+	"         [--log-addresses]\n"
+	"         (--listen defaults to 127.0.0.1:7443, loopback only; --store defaults to\n"
+	"          SQLite in DIR; postgresql://... for a relay of several nodes)\n"
 	"       attune-relay address --data DIR\n"
-	"       attune-relay invite --data DIR [--uses N] [--ttl 7d]\n"
-	"       attune-relay stats --data DIR [--json]\n"
+	"       attune-relay invite --data DIR [--store URL] [--uses N] [--ttl 7d]\n"
+	"       attune-relay stats --data DIR [--store URL] [--json]\n"
+	"       attune-relay migrate --store URL\n"
 	"See attune-relay(8).\n";
 
 static int
@@ -83,6 +86,33 @@ load_config(struct relaycfg *cfg, const struct opts *o)
 	return 0;
 }
 
+/* Where the state lives: --store, else [storage] url, else SQLite in --data. */
+static const char *
+store_where(const struct opts *o, const struct relaycfg *cfg)
+{
+	if (o->store != NULL)
+		return o->store;
+	if (cfg->store_url[0] != '\0')
+		return cfg->store_url;
+	return o->data;
+}
+
+/* Opens the store for an operator command (no loop: blocking calls only). */
+static int
+open_store(const struct opts *o, struct storage **st)
+{
+	struct relaycfg cfg;
+	char why[512];
+
+	if (load_config(&cfg, o) != 0)
+		return 1;
+	if (store_where(o, &cfg) == NULL)
+		return die("%s", "no database: give --store postgresql://... or [storage] url");
+	if (storage_open(st, NULL, store_where(o, &cfg), why, sizeof why) < 0)
+		return die("%s", why);
+	return 0;
+}
+
 static int
 cmd_run(const struct opts *o)
 {
@@ -102,6 +132,8 @@ cmd_run(const struct opts *o)
 		return die("%s", "out of memory");
 	srv->log.f = stderr;
 	srv->log.addresses = o->log_addresses;
+	if (storage_is_url(store_where(o, &cfg)))
+		srv->store_url = store_where(o, &cfg);
 	uv_loop_init(&loop);
 	r = server_init(srv, &loop, o->data, &cfg, host, port, why, sizeof why);
 	if (r == 0 && server_address(srv, addr, sizeof addr, host) < 0) {
@@ -154,9 +186,9 @@ cmd_address(const struct opts *o)
 static int
 cmd_invite(const struct opts *o)
 {
-	struct relaydb *st;
+	struct storage *st;
 	struct relaycfg cfg;
-	char why[512], token[RELAYDB_TOKEN_MAX + 1];
+	char token[RELAYDB_TOKEN_MAX + 1];
 	uint64_t now = (uint64_t)time(NULL), ttl;
 
 	if (load_config(&cfg, o) != 0)
@@ -166,13 +198,14 @@ cmd_invite(const struct opts *o)
 		return die("%s", "--uses must be at least 1");
 	if (ttl == 0)
 		return die("%s", "--ttl must be at least 1s");
-	if (relaydb_open(&st, o->data, why, sizeof why) < 0)
-		return die("%s", why);
-	if (relaydb_invite_create(st, token, NULL, o->uses, now + ttl, now) < 0) {
-		relaydb_close(st);
-		return die("cannot store the invite in %s (disk full?)", o->data);
+	if (open_store(o, &st) != 0)
+		return 1;
+	if (storage_invite_create(st, token, o->uses, now + ttl, now) < 0) {
+		storage_close(st);
+		return die("cannot store the invite in %s (disk full, or the database is away?)",
+		    storage_is_url(store_where(o, &cfg)) ? "the database" : o->data);
 	}
-	relaydb_close(st);
+	storage_close(st);
 	printf("%s\n", token);
 	sodium_memzero(token, sizeof token);
 	return 0;
@@ -181,28 +214,44 @@ cmd_invite(const struct opts *o)
 static int
 cmd_stats(const struct opts *o)
 {
-	struct relaydb *st;
-	char why[512];
+	struct storage *st;
 	uint64_t t[4];
 
-	if (relaydb_open(&st, o->data, why, sizeof why) < 0)
-		return die("%s", why);
-	if (relaydb_totals(st, &t[0], &t[1], &t[2], &t[3]) < 0) {
-		relaydb_close(st);
-		return die("cannot read the database in %s", o->data);
+	if (open_store(o, &st) != 0)
+		return 1;
+	if (storage_totals(st, &t[0], &t[1], &t[2], &t[3]) < 0) {
+		storage_close(st);
+		return die("cannot read the database for %s", o->data);
 	}
-	relaydb_close(st);
+	storage_close(st);
 	return stats_print(stdout, o->data, o->json, t);
+}
+
+/* Creates or brings up to date the schema, ahead of starting the nodes. */
+static int
+cmd_migrate(const struct opts *o)
+{
+	struct storage *st;
+	int v;
+
+	if (open_store(o, &st) != 0)
+		return 1;
+	v = storage_schema_version(st);
+	printf("%s schema version %d: up to date\n", storage_backend(st), v);
+	storage_close(st);
+	return 0;
 }
 
 static const struct command {
 	const char *name;
 	int (*run)(const struct opts *);
+	int needs_data;
 } commands[] = {
-	{ "run", cmd_run },
-	{ "address", cmd_address },
-	{ "invite", cmd_invite },
-	{ "stats", cmd_stats },
+	{ "run", cmd_run, 1 },
+	{ "address", cmd_address, 1 },
+	{ "invite", cmd_invite, 1 },
+	{ "stats", cmd_stats, 1 },
+	{ "migrate", cmd_migrate, 0 },
 };
 
 int
@@ -212,6 +261,7 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "store", required_argument, NULL, 's' },
 		{ "log-addresses", no_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "uses", required_argument, NULL, 'u' },
@@ -239,6 +289,12 @@ main(int argc, char **argv)
 		case 'l': o.listen = optarg; break;
 		case 'd': o.data = optarg; break;
 		case 'c': o.config = optarg; break;
+		case 's':
+			if (!storage_is_url(optarg))
+				return die("--store: expected postgresql://... (SQLite is the default: "
+				    "the data folder's relay.db)%s", "");
+			o.store = optarg;
+			break;
 		case 'A': o.log_addresses = 1; break;
 		case 'j': o.json = 1; break;
 		case 'u':
@@ -267,11 +323,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "attune-relay: unexpected argument '%s'\n%s", argv[optind], usage_text);
 		return 2;
 	}
-	if (o.data == NULL)
-		return die("%s", "missing --data DIR (the relay's state folder)");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(commands[i].name, cmd) == 0)
+		if (strcmp(commands[i].name, cmd) == 0) {
+			if (commands[i].needs_data && o.data == NULL)
+				return die("%s", "missing --data DIR (the relay's state folder)");
+			if (!commands[i].needs_data && o.store == NULL && o.config == NULL)
+				return die("%s", "missing --store postgresql://... (or --config FILE "
+				    "with [storage] url)");
 			return commands[i].run(&o);
+		}
 	fprintf(stderr, "attune-relay: unknown command '%s'\n%s", cmd, usage_text);
 	return 2;
 }

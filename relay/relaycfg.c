@@ -10,7 +10,7 @@
 #include "proto/frame.h"
 #include "relay/relaycfg.h"
 
-enum kind { K_DUR, K_SIZE, K_COUNT, K_RATE, K_BOOL };
+enum kind { K_DUR, K_SIZE, K_COUNT, K_RATE, K_BOOL, K_URL };
 
 /* The table of settings: one place for names, kinds and bounds. */
 static const struct setting {
@@ -20,6 +20,7 @@ static const struct setting {
 	double lo, hi;
 } settings[] = {
 #define S(sec, k, kind, f, lo, hi) { sec, k, kind, offsetof(struct relaycfg, f), lo, hi }
+	S("storage", "url", K_URL, store_url, 0, 0),
 	S("storage", "ttl", K_DUR, ttl, 60, 3650.0 * 86400),
 	S("storage", "mailbox_envelopes", K_COUNT, mailbox_envelopes, 1, 1e9),
 	S("storage", "mailbox_bytes", K_SIZE, mailbox_bytes, 1024, 1e13),
@@ -165,6 +166,15 @@ relaycfg_set(struct relaycfg *c, const char *section, const char *key, const cha
 		    (section != NULL && *section != '\0' && strcmp(st->section, section) != 0))
 			continue;
 		switch (st->kind) {
+		case K_URL:
+			/* A PostgreSQL URL; empty: SQLite in the data folder. */
+			if (strlen(value) >= sizeof c->store_url)
+				return ATT_ETOOBIG;
+			if (*value != '\0' && strncmp(value, "postgresql://", 13) != 0 &&
+			    strncmp(value, "postgres://", 11) != 0)
+				return ATT_EINVAL;
+			strcpy(p, value);
+			return 0;
 		case K_BOOL:
 			if (strcasecmp(value, "true") == 0 || strcasecmp(value, "yes") == 0 ||
 			    strcmp(value, "1") == 0)
@@ -222,9 +232,12 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 	if (lc->err == 0) {
 		lc->err = ATT_EINVAL;
 		if (lc->why != NULL)
-			snprintf(lc->why, lc->why_cap, "[%s] %s = %s: %s", section, name, value,
+			/* A URL may hold a password: never echo it. */
+			snprintf(lc->why, lc->why_cap, "[%s] %s = %s: %s", section, name,
+			    strcmp(name, "url") == 0 ? "(not shown)" : value,
 			    r == ATT_ENOTFOUND ? "unknown setting" :
-			    r == ATT_ERANGE ? "value out of range" : "cannot parse the value");
+			    r == ATT_ERANGE ? "value out of range" :
+			    strcmp(name, "url") == 0 ? "expected postgresql://..." : "cannot parse the value");
 	}
 	return 0;
 }

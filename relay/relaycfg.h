@@ -11,6 +11,7 @@
 
 struct relaycfg {
 	/* [storage] */
+	char store_url[1024];           /* postgresql://...; empty: SQLite in the data folder */
 	uint64_t ttl;                   /* seconds an envelope is kept unacknowledged */
 	uint64_t mailbox_envelopes;     /* per-mailbox quota: count */
 	uint64_t mailbox_bytes;         /* per-mailbox quota: bytes of envelopes */

@@ -113,27 +113,34 @@ reply_ok(struct conn *c, uint64_t id)
 	msg_out_free(&m);
 }
 
-/* Every commit op starts with this: the connection it answers (referenced). */
+/* Every store op starts with this: the connection it answers (referenced). */
 struct req_op {
-	struct commit_op op;
+	struct storage_op op;
 	struct conn *c;
 	uint64_t id;
 	const char *t;
 };
 
+/* Fills in what every op shares; the caller sets op.u, then op_submit. */
 static void
-op_submit(struct conn *c, struct req_op *o, uint64_t id, const char *t,
-    int (*run)(struct commit_op *, struct relaydb *), void (*done)(struct commit_op *))
+op_init(struct conn *c, struct req_op *o, uint64_t id, const char *t, enum storage_kind kind,
+    void (*done)(struct storage_op *))
 {
 	o->c = c;
 	o->id = id;
 	o->t = t;
-	o->op.run = run;
+	o->op.kind = kind;
 	o->op.done = done;
 	o->op.savepoint = 1;
-	conn_ref(c);
-	c->pending++;
-	commit_submit(c->srv->commit, &o->op);
+	memcpy(o->op.dev, c->dev, sizeof o->op.dev);
+}
+
+static void
+op_submit(struct req_op *o)
+{
+	conn_ref(o->c);
+	o->c->pending++;
+	storage_submit(o->c->srv->store, &o->op);
 }
 
 /* Ends an op: 1 if the connection is still there to answer. */
@@ -162,6 +169,7 @@ h_sync(struct conn *c, const struct msg *m)
 {
 	/* A sync (re)starts delivery from the oldest unacknowledged envelope. */
 	c->synced = 1;
+	c->sync_gen++;
 	c->last_sent = 0;
 	c->n_inflight = 0;
 	reply_ok(c, msg_id(m));
@@ -193,21 +201,11 @@ dev_take(struct conn *c, const uint8_t key[32], enum dev_bucket which, double n)
 
 struct reg_op {
 	struct req_op r;
-	uint64_t now;
-	size_t len;
 	char token[RELAYDB_TOKEN_MAX];
 };
 
-static int
-reg_run(struct commit_op *op, struct relaydb *st)
-{
-	struct reg_op *o = (struct reg_op *)op;
-
-	return relaydb_register(st, o->r.c->dev, o->token, o->len, o->now);
-}
-
 static void
-reg_done(struct commit_op *op)
+reg_done(struct storage_op *op)
 {
 	struct reg_op *o = (struct reg_op *)op;
 	struct conn *c = o->r.c;
@@ -255,34 +253,22 @@ h_register(struct conn *c, const struct msg *m)
 	if ((o = calloc(1, sizeof *o)) == NULL)
 		return;
 	memcpy(o->token, tok, len);
-	o->len = len;
-	o->now = server_time();
-	op_submit(c, &o->r, msg_id(m), "register", reg_run, reg_done);
+	op_init(c, &o->r, msg_id(m), "register", STORAGE_REGISTER, reg_done);
+	o->r.op.u.reg.token = o->token;
+	o->r.op.u.reg.len = len;
+	o->r.op.u.reg.now = server_time();
+	op_submit(&o->r);
 }
 
 /* ---- invite (a registered device asks for one to hand to a partner) ---- */
 
 struct inv_op {
 	struct req_op r;
-	uint64_t now, uses, expires, per_day;
 	char token[RELAYDB_TOKEN_MAX + 1];
 };
 
-static int
-inv_run(struct commit_op *op, struct relaydb *st)
-{
-	struct inv_op *o = (struct inv_op *)op;
-	int n = relaydb_invite_count_by(st, o->r.c->dev, o->now - 86400);
-
-	if (n < 0)
-		return n;
-	if ((uint64_t)n >= o->per_day)
-		return ATT_ELIMIT;
-	return relaydb_invite_create(st, o->token, o->r.c->dev, o->uses, o->expires, o->now);
-}
-
 static void
-inv_done(struct commit_op *op)
+inv_done(struct storage_op *op)
 {
 	struct inv_op *o = (struct inv_op *)op;
 	struct conn *c = o->r.c;
@@ -295,10 +281,11 @@ inv_done(struct commit_op *op)
 			msg_out_init(&m);
 			msg_out_begin(&m, "invite", o->r.id, 2);
 			msg_out_str(&m, "token", o->token);
-			msg_out_uint(&m, "expires", o->expires);
+			msg_out_uint(&m, "expires", op->u.inv.expires);
 			conn_send(c, &m);
 			msg_out_free(&m);
-			log_event(&c->srv->log, "invite", "conn=%" PRIu64 " uses=%" PRIu64, c->id, o->uses);
+			log_event(&c->srv->log, "invite", "conn=%" PRIu64 " uses=%" PRIu64, c->id,
+			    op->u.inv.uses);
 		}
 	}
 	sodium_memzero(o->token, sizeof o->token);
@@ -331,47 +318,24 @@ h_invite(struct conn *c, const struct msg *m)
 	}
 	if ((o = calloc(1, sizeof *o)) == NULL)
 		return;
-	o->now = server_time();
-	o->uses = uses;
-	o->expires = o->now + ttl;
-	o->per_day = cfg->device_invites_per_day;
-	op_submit(c, &o->r, msg_id(m), "invite", inv_run, inv_done);
+	op_init(c, &o->r, msg_id(m), "invite", STORAGE_INVITE, inv_done);
+	o->r.op.u.inv.token = o->token;
+	o->r.op.u.inv.now = server_time();
+	o->r.op.u.inv.uses = uses;
+	o->r.op.u.inv.expires = o->r.op.u.inv.now + ttl;
+	o->r.op.u.inv.per_day = cfg->device_invites_per_day;
+	op_submit(&o->r);
 }
 
 /* ---- put ---- */
 
-struct put_item {
-	uint8_t to[32];
-	uint64_t seq;
-	const uint8_t *env;
-	size_t len;
-};
-
 struct put_op {
 	struct req_op r;
-	uint64_t ts;
-	struct relaydb_quota q;
-	size_t n;
-	uint8_t *data;
-	struct put_item items[];
+	struct storage_item items[];
 };
 
-static int
-put_run(struct commit_op *op, struct relaydb *st)
-{
-	struct put_op *o = (struct put_op *)op;
-	size_t i;
-	int r;
-
-	for (i = 0; i < o->n; i++)
-		if ((r = relaydb_put(st, o->r.c->dev, o->items[i].to, o->items[i].env, o->items[i].len,
-		    o->ts, &o->q, &o->items[i].seq)) < 0)
-			return r;
-	return 0;
-}
-
 static void
-put_done(struct commit_op *op)
+put_done(struct storage_op *op)
 {
 	struct put_op *o = (struct put_op *)op;
 	struct conn *c = o->r.c;
@@ -387,11 +351,11 @@ put_done(struct commit_op *op)
 	}
 	if (op->result >= 0) {
 		srv->stats.puts++;
-		srv->stats.put_items += o->n;
-		for (i = 0; i < o->n; i++)
+		srv->stats.put_items += op->u.put.n;
+		for (i = 0; i < op->u.put.n; i++)
 			if ((n = htab_find(srv->devices, o->items[i].to)) != NULL)
 				conn_offer((struct conn *)((char *)n - offsetof(struct conn, dnode)),
-				    o->items[i].seq, c->dev, o->ts, o->items[i].env, o->items[i].len);
+				    o->items[i].seq, c->dev, op->u.put.ts, o->items[i].env, o->items[i].len);
 	}
 	conn_unref(c);
 	free(o);
@@ -443,12 +407,14 @@ h_put(struct conn *c, const struct msg *m)
 		o->items[i].env = p;
 		p += o->items[i].len;
 	}
-	o->n = n;
-	o->ts = server_time();
-	o->q.envelopes = cfg->mailbox_envelopes;
-	o->q.bytes = cfg->mailbox_bytes;
-	op_submit(c, &o->r, msg_id(m), "put", put_run, put_done);
+	op_init(c, &o->r, msg_id(m), "put", STORAGE_PUT, put_done);
+	o->r.op.u.put.items = o->items;
+	o->r.op.u.put.n = n;
+	o->r.op.u.put.ts = server_time();
+	o->r.op.u.put.q.envelopes = cfg->mailbox_envelopes;
+	o->r.op.u.put.q.bytes = cfg->mailbox_bytes;
 	o->r.op.savepoint = n > 1;
+	op_submit(&o->r);
 }
 
 /* ---- ack ---- */
@@ -459,21 +425,8 @@ struct ack_op {
 	uint64_t seq[];
 };
 
-static int
-ack_run(struct commit_op *op, struct relaydb *st)
-{
-	struct ack_op *o = (struct ack_op *)op;
-	size_t i;
-	int r;
-
-	for (i = 0; i < o->n; i++)
-		if ((r = relaydb_ack(st, o->r.c->dev, o->seq[i])) < 0)
-			return r;
-	return 0;
-}
-
 static void
-ack_done(struct commit_op *op)
+ack_done(struct storage_op *op)
 {
 	struct ack_op *o = (struct ack_op *)op;
 	struct conn *c = o->r.c;
@@ -518,8 +471,11 @@ h_ack(struct conn *c, const struct msg *m)
 				c->inflight[j] = c->inflight[--c->n_inflight];
 				break;
 			}
-	op_submit(c, &o->r, msg_id(m), "ack", ack_run, ack_done);
+	op_init(c, &o->r, msg_id(m), "ack", STORAGE_ACK, ack_done);
+	o->r.op.u.ack.seq = o->seq;
+	o->r.op.u.ack.n = n;
 	o->r.op.savepoint = 0;
+	op_submit(&o->r);
 	conn_pump(c);
 }
 
@@ -527,25 +483,11 @@ h_ack(struct conn *c, const struct msg *m)
 
 struct pk_op {
 	struct req_op r;
-	uint64_t otk_max;
-	size_t spk_len, n;
-	uint8_t *spk;
-	const uint8_t **otk;
-	size_t *otk_len;
 	uint8_t data[];
 };
 
-static int
-pk_run(struct commit_op *op, struct relaydb *st)
-{
-	struct pk_op *o = (struct pk_op *)op;
-
-	return relaydb_prekeys_set(st, o->r.c->dev, o->spk, o->spk_len, o->otk, o->otk_len, o->n,
-	    o->otk_max);
-}
-
 static void
-simple_done(struct commit_op *op)
+simple_done(struct storage_op *op)
 {
 	struct req_op *o = (struct req_op *)op;
 	struct conn *c = o->c;
@@ -567,6 +509,8 @@ h_prekeys(struct conn *c, const struct msg *m)
 	const uint8_t *spk = NULL, *b;
 	size_t spk_len = 0, n = 0, i, total = 0, len;
 	struct pk_op *o;
+	const uint8_t **otk;
+	size_t *otk_len;
 	uint8_t *p;
 	int r;
 
@@ -583,25 +527,28 @@ h_prekeys(struct conn *c, const struct msg *m)
 	}
 	if ((o = calloc(1, sizeof *o + spk_len + total + n * (sizeof(uint8_t *) + sizeof(size_t)))) == NULL)
 		return;
-	o->otk = (const uint8_t **)o->data;
-	o->otk_len = (size_t *)(o->otk + n);
-	p = (uint8_t *)(o->otk_len + n);
+	op_init(c, &o->r, msg_id(m), "prekeys", STORAGE_PREKEYS, simple_done);
+	otk = (const uint8_t **)(void *)o->data;
+	otk_len = (size_t *)(otk + n);
+	p = (uint8_t *)(otk_len + n);
 	if (spk != NULL) {
 		memcpy(p, spk, spk_len);
-		o->spk = p;
-		o->spk_len = spk_len;
+		o->r.op.u.pk.spk = p;
+		o->r.op.u.pk.spk_len = spk_len;
 		p += spk_len;
 	}
 	for (i = 0; i < n; i++) {
 		msg_obj_bin(&items[i], OTK_MAX, &b, &len);
 		memcpy(p, b, len);
-		o->otk[i] = p;
-		o->otk_len[i] = len;
+		otk[i] = p;
+		otk_len[i] = len;
 		p += len;
 	}
-	o->n = n;
-	o->otk_max = c->srv->cfg.otk_max;
-	op_submit(c, &o->r, msg_id(m), "prekeys", pk_run, simple_done);
+	o->r.op.u.pk.otk = otk;
+	o->r.op.u.pk.otk_len = otk_len;
+	o->r.op.u.pk.n = n;
+	o->r.op.u.pk.otk_max = c->srv->cfg.otk_max;
+	op_submit(&o->r);
 	return;
 bad:
 	fail(c, msg_id(m), r, "prekeys");
@@ -609,22 +556,11 @@ bad:
 
 struct pkget_op {
 	struct req_op r;
-	uint8_t dev[32];
-	size_t spk_len, otk_len;
 	uint8_t spk[SPK_MAX], otk[OTK_MAX];
 };
 
-static int
-pkget_run(struct commit_op *op, struct relaydb *st)
-{
-	struct pkget_op *o = (struct pkget_op *)op;
-
-	return relaydb_prekey_get(st, o->dev, o->spk, sizeof o->spk, &o->spk_len, o->otk,
-	    sizeof o->otk, &o->otk_len);
-}
-
 static void
-pkget_done(struct commit_op *op)
+pkget_done(struct storage_op *op)
 {
 	struct pkget_op *o = (struct pkget_op *)op;
 	struct conn *c = o->r.c;
@@ -636,9 +572,9 @@ pkget_done(struct commit_op *op)
 		else {
 			msg_out_init(&m);
 			msg_out_begin(&m, "prekey_bundle", o->r.id, 2);
-			msg_out_bin(&m, "spk", o->spk, o->spk_len);
-			if (o->otk_len > 0)
-				msg_out_bin(&m, "otk", o->otk, o->otk_len);
+			msg_out_bin(&m, "spk", o->spk, op->u.pkget.spk_len);
+			if (op->u.pkget.otk_len > 0)
+				msg_out_bin(&m, "otk", o->otk, op->u.pkget.otk_len);
 			else
 				msg_out_nil(&m, "otk");
 			conn_send(c, &m);
@@ -666,25 +602,54 @@ h_prekey_get(struct conn *c, const struct msg *m)
 	}
 	if ((o = calloc(1, sizeof *o)) == NULL)
 		return;
-	memcpy(o->dev, dev, 32);
-	op_submit(c, &o->r, msg_id(m), "prekey_get", pkget_run, pkget_done);
+	op_init(c, &o->r, msg_id(m), "prekey_get", STORAGE_PREKEY_GET, pkget_done);
+	memcpy(o->r.op.dev, dev, 32);
+	o->r.op.u.pkget.spk = o->spk;
+	o->r.op.u.pkget.spk_cap = sizeof o->spk;
+	o->r.op.u.pkget.otk = o->otk;
+	o->r.op.u.pkget.otk_cap = sizeof o->otk;
+	op_submit(&o->r);
+}
+
+/* A read: answered when the store answers (at once for SQLite). */
+struct read_ctx {
+	struct conn *c;
+	uint64_t id;
+};
+
+static void
+pkcount_cb(void *arg, int n)
+{
+	struct read_ctx *x = arg;
+	struct conn *c = x->c;
+	struct msg_out o;
+
+	if (c->state == CONN_READY) {
+		if (n < 0)
+			fail(c, x->id, n, "prekey_count");
+		else {
+			msg_out_init(&o);
+			msg_out_begin(&o, "prekey_count", x->id, 1);
+			msg_out_uint(&o, "n", (uint64_t)n);
+			conn_send(c, &o);
+			msg_out_free(&o);
+		}
+	}
+	conn_unref(c);
+	free(x);
 }
 
 static void
 h_prekey_count(struct conn *c, const struct msg *m)
 {
-	struct msg_out o;
-	int n = relaydb_prekey_count(c->srv->reader, c->dev);
+	struct read_ctx *x = malloc(sizeof *x);
 
-	if (n < 0) {
-		fail(c, msg_id(m), n, "prekey_count");
+	if (x == NULL)
 		return;
-	}
-	msg_out_init(&o);
-	msg_out_begin(&o, "prekey_count", msg_id(m), 1);
-	msg_out_uint(&o, "n", (uint64_t)n);
-	conn_send(c, &o);
-	msg_out_free(&o);
+	x->c = c;
+	x->id = msg_id(m);
+	conn_ref(c);
+	storage_prekey_count(c->srv->store, c->dev, pkcount_cb, x);
 }
 
 /* ---- nameplates ---- */

@@ -93,35 +93,26 @@ static void
 write_stats(struct server *srv)
 {
 	uint64_t b, o;
+	int up;
 
-	commit_counts(srv->commit, &b, &o);
+	storage_counts(srv->store, &b, &o, &up);
 	srv->stats.batches = b;
+	srv->stats.store_up = up;
 	stats_write(&srv->stats, srv->dir);
 }
 
 struct expire_op {
-	struct commit_op op;
+	struct storage_op op;
 	struct server *srv;
-	uint64_t before;
-	int n;
 };
 
-static int
-expire_run(struct commit_op *op, struct relaydb *st)
-{
-	struct expire_op *o = (struct expire_op *)op;
-
-	o->n = relaydb_expire(st, o->before, 10000);
-	return o->n < 0 ? o->n : 0;
-}
-
 static void
-expire_done(struct commit_op *op)
+expire_done(struct storage_op *op)
 {
 	struct expire_op *o = (struct expire_op *)op;
 
-	if (o->n > 0)
-		log_event(&o->srv->log, "expire", "envelopes=%d", o->n);
+	if (op->result >= 0 && op->u.expire.n > 0)
+		log_event(&o->srv->log, "expire", "envelopes=%d", op->u.expire.n);
 	free(o);
 }
 
@@ -141,10 +132,11 @@ tick_cb(uv_timer_t *t)
 	    (o = calloc(1, sizeof *o)) != NULL) {
 		srv->last_sweep = now;
 		o->srv = srv;
-		o->before = now - srv->cfg.ttl;
-		o->op.run = expire_run;
+		o->op.kind = STORAGE_EXPIRE;
+		o->op.u.expire.before = now - srv->cfg.ttl;
+		o->op.u.expire.max = 10000;
 		o->op.done = expire_done;
-		commit_submit(srv->commit, &o->op);
+		storage_submit(srv->store, &o->op);
 	}
 	if (now - srv->last_stats >= srv->cfg.stats_interval) {
 		srv->last_stats = now;
@@ -183,16 +175,16 @@ server_stop(struct server *srv)
 		return;
 	srv->stopping = 1;
 	sd_notify(0, "STOPPING=1");
-	log_event(&srv->log, "stopping", "pending=%d", !commit_idle(srv->commit));
+	log_event(&srv->log, "stopping", "pending=%d", !storage_idle(srv->store));
 	uv_close((uv_handle_t *)&srv->listener, NULL);
 	/* Take no new requests; answer what is on its way to disk, then close. */
 	for (c = srv->conns; c != NULL; c = c->next)
 		if (c->state != CONN_CLOSING)
 			uv_read_stop((uv_stream_t *)&c->tcp);
-	if (commit_idle(srv->commit))
+	if (storage_idle(srv->store))
 		close_all(srv);
 	else
-		commit_on_idle(srv->commit, close_all, srv);
+		storage_on_idle(srv->store, close_all, srv);
 }
 
 static void
@@ -207,6 +199,36 @@ static int
 load_registered(const uint8_t dev[RELAYDB_KEYLEN], void *arg)
 {
 	return regset_add(arg, dev) < 0 ? 1 : 0;
+}
+
+/* Another node stored envelopes for dev: if dev is connected here, read them. */
+static void
+mailbox_cb(void *arg, const uint8_t dev[STORAGE_KEYLEN])
+{
+	struct server *srv = arg;
+	struct htab_node *n = htab_find(srv->devices, dev);
+	struct conn *c;
+
+	if (n == NULL)
+		return;
+	c = (struct conn *)((char *)n - offsetof(struct conn, dnode));
+	c->more = 1;
+	conn_pump(c);
+}
+
+/* The database is back: what was put while it was away waits there for everyone. */
+static void
+reconnect_cb(void *arg)
+{
+	struct server *srv = arg;
+	struct conn *c;
+
+	log_event(&srv->log, "store_up", "backend=%s", storage_backend(srv->store));
+	for (c = srv->conns; c != NULL; c = c->next)
+		if (c->state == CONN_READY && c->synced) {
+			c->more = 1;
+			conn_pump(c);
+		}
 }
 
 int
@@ -235,14 +257,16 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct r
 	}
 	if ((r = server_load_key(dir, &srv->priv, srv->pub, why, why_cap)) < 0)
 		return r;
-	if ((r = relaydb_open(&srv->writer, dir, why, why_cap)) < 0 ||
-	    (r = relaydb_open(&srv->reader, dir, why, why_cap)) < 0)
+	if ((r = storage_open(&srv->store, loop, srv->store_url != NULL ? srv->store_url : dir, why,
+	    why_cap)) < 0)
 		return r;
-	srv->commit = commit_new(loop, srv->writer);
+	storage_set_log(srv->store, &srv->log);
+	storage_on_mailbox(srv->store, mailbox_cb, srv);
+	storage_on_reconnect(srv->store, reconnect_cb, srv);
 	srv->devices = htab_new(32);
 	srv->registered = regset_new(REGSET_MAX);
 	if (srv->registered != NULL &&
-	    relaydb_devices_each(srv->reader, load_registered, srv->registered) < 0) {
+	    storage_devices_each(srv->store, load_registered, srv->registered) < 0) {
 		regset_free(srv->registered);
 		srv->registered = NULL;
 	}
@@ -252,8 +276,8 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct r
 	    cfg->prekey_burst, cfg->prekey_target_rate, cfg->prekey_target_burst };
 	srv->nps = nameplates_new(cfg->nameplates_max, cfg->nameplate_ttl, cfg->nameplate_messages,
 	    request_np_push, srv);
-	if (srv->commit == NULL || srv->devices == NULL || srv->srcs == NULL ||
-	    srv->devlimits == NULL || srv->nps == NULL) {
+	if (srv->devices == NULL || srv->srcs == NULL || srv->devlimits == NULL ||
+	    srv->nps == NULL) {
 		snprintf(why, why_cap, "out of memory");
 		return ATT_ENOMEM;
 	}
@@ -301,16 +325,14 @@ server_address(struct server *srv, char *out, size_t cap, const char *host)
 void
 server_free(struct server *srv)
 {
-	if (srv->commit != NULL)
-		commit_free(srv->commit);
+	storage_close(srv->store);
+	srv->store = NULL;
 	nameplates_free(srv->nps);
 	limit_srcs_free(srv->srcs);
 	limit_devs_free(srv->devlimits);
 	htab_free(srv->devices);
 	regset_free(srv->registered);
 	srv->registered = NULL;
-	relaydb_close(srv->reader);
-	relaydb_close(srv->writer);
 	keyfile_free(srv->priv);
 	srv->priv = NULL;
 }

@@ -11,14 +11,13 @@
 #include <uv.h>
 
 #include "proto/frame.h"
-#include "relay/commit.h"
 #include "relay/relaycfg.h"
 #include "relay/htab.h"
 #include "relay/limit.h"
 #include "relay/log.h"
 #include "relay/nameplate.h"
 #include "relay/stats.h"
-#include "relay/relaydb.h"
+#include "relay/storage.h"
 #include "relay/regset.h"
 
 #define SERVER_KEYLEN 32
@@ -35,8 +34,8 @@ struct server {
 	uv_tcp_t listener;
 	uv_timer_t tick;                /* timeouts, sweeps, stats: once a second */
 	uv_signal_t sigterm, sigint;
-	struct relaydb *reader, *writer;
-	struct commit *commit;
+	const char *store_url;          /* NULL: SQLite in dir */
+	struct storage *store;
 	struct htab *devices;           /* proven device key -> conn */
 	struct regset *registered;      /* registered device keys; NULL: ask the reader */
 	struct limit_srcs *srcs;
@@ -58,8 +57,8 @@ struct server {
 };
 
 /*
- * Sets up the server on loop: opens the store, loads or creates the key in
- * dir, binds host:port. why gets a sentence on failure. Then the caller
+ * Sets up the server on loop: opens the store (srv->store_url when set, else
+ * SQLite in dir), loads or creates the key in dir, binds host:port. why gets a sentence on failure. Then the caller
  * prints the address (server_address) and runs the loop.
  */
 int server_init(struct server *, uv_loop_t *, const char *dir, const struct relaycfg *,

@@ -33,9 +33,9 @@ stats_write(const struct stats *s, const char *dir)
 	fprintf(f, "started %" PRIu64 "\nconnections %" PRIu64 "\nconnections_total %" PRIu64
 	    "\nhandshakes %" PRIu64 "\nregistrations %" PRIu64 "\nputs %" PRIu64
 	    "\nput_items %" PRIu64 "\ndelivers %" PRIu64 "\nacks %" PRIu64 "\nbatches %" PRIu64
-	    "\nnameplates %" PRIu64 "\n", s->started, s->conns_open, s->conns_total,
-	    s->handshakes, s->registrations, s->puts, s->put_items, s->delivers, s->acks,
-	    s->batches, s->nameplates);
+	    "\nnameplates %" PRIu64 "\nstore_up %" PRIu64 "\n", s->started, s->conns_open,
+	    s->conns_total, s->handshakes, s->registrations, s->puts, s->put_items, s->delivers,
+	    s->acks, s->batches, s->nameplates, s->store_up);
 	for (i = 0; i < REASON_N; i++)
 		fprintf(f, "reject_%s %" PRIu64 "\n", names[i], s->reject[i]);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {

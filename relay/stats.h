@@ -30,6 +30,7 @@ struct stats {
 	uint64_t conns_open, conns_total, handshakes, registrations;
 	uint64_t puts, put_items, delivers, acks, batches;
 	uint64_t nameplates;
+	uint64_t store_up;          /* 1 while the store answers (PostgreSQL can go away) */
 	uint64_t reject[REASON_N];
 };
 

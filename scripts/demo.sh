@@ -157,13 +157,23 @@ as sam respond "$(printf '%.8s' "$BID")" --not-tonight --reason tired,stressed -
 	--raincheck "tomorrow evening" --note "wiped out from the deadline. hold me instead?"
 arrives alex '"kind":"response"'
 
-say "8. What each of them sees now (attune status)"
+say "8. No pressure: a no is respected, and only Sam can reopen the door"
+note "A second bid to Sam now is refused: one live bid at a time, and after a no, not before"
+note "Sam's rain check (or 12 hours). Sam's answer is Sam's to change."
+printf '%salex$%s attune bid --to Sam --kind cuddle\n' "$D" "$R"
+if quiet alex bid --to Sam --kind cuddle >/dev/null 2>"$DEMO/refused"; then
+	echo "demo: a bid after a no went through: this should not happen" >&2
+	exit 1
+fi
+sed 's/^/    /' "$DEMO/refused"
+
+say "9. What each of them sees now (attune status)"
 for who in alex sam jo; do
 	printf '\n%s--- %s ---%s\n' "$B" "$who" "$R"
 	ATTUNE_HOME="$DEMO/$who" attune status 2>&1 | sed 's/^/    /'
 done
 
-say "9. Jo's device holds only what was meant for Jo"
+say "10. Jo's device holds only what was meant for Jo"
 if quiet jo log --json | grep -q '"desire"'; then
 	echo "demo: Jo can see a desire level: this should not happen" >&2
 	exit 1

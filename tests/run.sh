@@ -68,7 +68,7 @@ done
 
 summary="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && summary="$summary, $skip skipped"
-echo "$summary" >"$BUILD/check-summary.txt"
+echo "$summary" >"${SUMMARY_FILE:-$BUILD/check-summary.txt}"
 [ -n "$failed_suites" ] && echo "failed suites:$failed_suites"
 echo "$summary"
 [ "$fail" -eq 0 ]

@@ -897,7 +897,11 @@ cmd_respond(struct cli *c, int argc, char **argv)
 	} else {
 		char when[48], what[128];
 
-		snprintf(what, sizeof(what), "Answered: %s", vocab_answer_text(a.answer));
+		int replaced = 0;
+
+		attune_get_bool(attune_reply_root(rep), "replaced", &replaced);
+		snprintf(what, sizeof(what), "%s: %s", replaced ? "Changed your answer to" : "Answered",
+		    vocab_answer_text(a.answer));
 		print_written(c, rep, what);
 		if (a.raincheck != 0) {
 			when_at(when, sizeof(when), a.raincheck, c->ro.now);

@@ -229,10 +229,10 @@ response_line(FILE *f, const msgpack_object *ev, const struct render_opts *o, in
 
 	name(f, ev, "author", o);
 	if (brief) {
-		fputs(": ", f);
+		fputs(flag(ev, "changed") ? " changed the answer to: " : ": ", f);
 	} else {
 		short_id(id, ev, "bid");
-		fprintf(f, " answered [%s]: ", id);
+		fprintf(f, flag(ev, "changed") ? " changed the answer [%s] to: " : " answered [%s]: ", id);
 	}
 	on(f, o, BOLD);
 	fputs(vocab_answer_text(field(ev, "answer", answer, sizeof(answer))), f);
@@ -248,6 +248,12 @@ response_line(FILE *f, const msgpack_object *ev, const struct render_opts *o, in
 	if (num(ev, "raincheck", &rc)) {
 		when_at(when, sizeof(when), (time_t)rc, o->now);
 		fprintf(f, "%srain check %s", sep(o), when);
+	}
+	if (flag(ev, "replaced")) {
+		fputs(sep(o), f);
+		on(f, o, DIM);
+		fputs("(replaced by a later answer)", f);
+		on(f, o, RESET);
 	}
 	fputc('\n', f);
 	note_line(f, ev, indent, o);

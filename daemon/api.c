@@ -31,6 +31,8 @@
 #include "daemon/keys.h"
 #include "daemon/notify.h"
 #include "daemon/raincheck.h"
+#include "daemon/spark.h"
+#include "daemon/wishes.h"
 #include "daemon/paths.h"
 #include "daemon/store.h"
 #include "daemon/view.h"
@@ -294,6 +296,10 @@ static const struct api_cmd api_cmds[] = {
 	{ "wipe", 0, cmd_account_wipe },       /* works while locked too; checks for keys itself */
 	{ "unlock", 0, cmd_account_unlock },
 	{ "passphrase", 1, cmd_account_passphrase },
+	{ "spark", 1, spark_cmd },
+	{ "wishes", 1, wishes_cmd_list },
+	{ "wishes-set", 1, wishes_cmd_set },
+	{ "wishes-compare", 1, wishes_cmd_compare },
 };
 
 /* Runs one request from c and leaves the reply (maybe empty) in out. */

@@ -11,6 +11,7 @@
 #include "daemon/call.h"
 #include "daemon/cmd_read.h"
 #include "daemon/ctx.h"
+#include "daemon/devlist.h"
 #include "daemon/history.h"
 #include "daemon/keys.h"
 #include "daemon/store.h"
@@ -340,9 +341,15 @@ pack_partners(struct call *k, msgpack_packer *pk, const struct store_partner *ps
 		for (j = 0; j < nd; j++)
 			live += !devs[j].revoked;
 		free(devs);
-		msgpack_pack_map(pk, 4);
+		msgpack_pack_map(pk, 5);
 		msg_pack_str(pk, "name"); msg_pack_str(pk, ps[i].name);
 		msg_pack_str(pk, "since"); msgpack_pack_uint64(pk, ps[i].added);
+		/* Two contradicting device lists (devlist.h): their person key was used twice. */
+		msg_pack_str(pk, "devices_disagree");
+		if (devlist_forked(k->d, ps[i].person))
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
 		msg_pack_str(pk, "last_seen");
 		if (ps[i].last_seen != 0)
 			msgpack_pack_uint64(pk, ps[i].last_seen);

@@ -36,6 +36,9 @@ enum event_kind {
 	EVENT_BID = 2,
 	EVENT_RESPONSE = 3,
 	EVENT_RETRACT = 4,
+	/* Local only, never sent to anyone: both partners sparked (docs/PROTOCOL.md
+	 * 9.7). author = the partner, mine = 0; each side writes its own. */
+	EVENT_SPARK_MATCH = 5,
 };
 
 enum event_answer { ANSWER_NONE = 0, ANSWER_YES, ANSWER_NOT_TONIGHT, ANSWER_LATER };

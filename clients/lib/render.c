@@ -649,6 +649,11 @@ render_partners(FILE *f, const msgpack_object *rep, const struct render_opts *o)
 			fprintf(f, "%slast heard from %s", sep(o), when);
 		}
 		fputc('\n', f);
+		if (flag(&arr[i], "devices_disagree")) {
+			fputs("  ", f);
+			name(f, &arr[i], "name", o);
+			fputs("'s devices disagree: verify in person (compare safety numbers)\n", f);
+		}
 	}
 }
 

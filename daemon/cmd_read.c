@@ -152,7 +152,7 @@ cmd_read_status(struct call *k)
 
 		/* Both sparked (docs/PROTOCOL.md 9.7): shown for 12 hours. */
 		for (j = 0; j < v.n; j++)
-			if (v.ev[j].kind == EVENT_SPARK_MATCH && v.ev[j].ts + 43200 >= now &&
+			if (v.ev[j].kind == EVENT_SPARK_MATCH && v.ev[j].ts + VIEW_SPARK_SHOWN >= now &&
 			    memcmp(v.ev[j].author, ps[i].person, 32) == 0 && v.ev[j].ts > spark)
 				spark = v.ev[j].ts;
 		msgpack_pack_map(pk, 4);

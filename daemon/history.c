@@ -29,9 +29,10 @@ struct hist_head {
 	int64_t seq;
 };
 
-struct hist_bid {
+/* An event status shows until a time: a bid while open, a spark match for a while. */
+struct hist_timed {
 	uint8_t id[EVENT_ID_LEN];
-	uint64_t ts, closes;   /* view_bid_closes when it was noted */
+	uint64_t ts, closes;   /* view_bid_closes, or the end of a spark match's showing */
 };
 
 struct hist_rc {
@@ -46,7 +47,7 @@ struct hist {
 	int64_t covered;     /* seq of the last event seen */
 	uint64_t done;       /* our rain checks due up to this are announced */
 	struct hist_head *h;
-	struct hist_bid *b;
+	struct hist_timed *b;     /* bids that may be open, spark matches still shown */
 	struct hist_rc *r;
 	size_t nh, nb, nr, caph, capb, capr;
 	int dirty;
@@ -56,7 +57,7 @@ struct hist {
 
 /* A day past its closing: "04:00 next morning" moves with the time zone. */
 static int
-bid_keep(const struct hist_bid *b, uint64_t now)
+timed_keep(const struct hist_timed *b, uint64_t now)
 {
 	return b->closes + 86400 > now;
 }
@@ -103,7 +104,7 @@ hist_prune(struct hist *h)
 	size_t i, n;
 
 	for (i = n = 0; i < h->nb; i++)
-		if (bid_keep(&h->b[i], h->now))
+		if (timed_keep(&h->b[i], h->now))
 			h->b[n++] = h->b[i];
 	h->dirty |= n != h->nb;
 	h->nb = n;
@@ -369,11 +370,13 @@ hist_note(struct hist *h, const struct event *ev, int64_t seq)
 		if (i >= 0 && memcmp(h->h[i].id, ev->ref, EVENT_ID_LEN) == 0)
 			return hist_refill(h, (size_t)i);
 		return 0;
-	case EVENT_BID: {
-		struct hist_bid b = { .ts = ev->ts, .closes = view_bid_closes(ev) };
+	case EVENT_BID:
+	case EVENT_SPARK_MATCH: {
+		struct hist_timed b = { .ts = ev->ts, .closes = ev->kind == EVENT_BID ?
+		    view_bid_closes(ev) : ev->ts + VIEW_SPARK_SHOWN };
 
 		memcpy(b.id, ev->id, EVENT_ID_LEN);
-		if (!bid_keep(&b, h->now))
+		if (!timed_keep(&b, h->now))
 			return 0;
 		r = hist_room((void **)&h->b, h->nb, &h->capb, sizeof(*h->b));
 		if (r == 0)
@@ -391,8 +394,9 @@ hist_note(struct hist *h, const struct event *ev, int64_t seq)
 			h->r[h->nr++] = rc;
 		return r;
 	}
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 struct catch_up {

@@ -6,7 +6,8 @@
  *
  * A small summary is kept sealed in the store (kv "history", padded to
  * 512-byte steps so its size tells little): each person's newest check-in
- * that is not retracted, the bids that may still be open, the rain checks
+ * that is not retracted, the bids that may still be open (and spark
+ * matches still shown), the rain checks
  * that may still show or come due, and the seq of the last event it has
  * seen. history_update brings it up to date with the events stored since
  * (all of them the first time, e.g. a store written before the summary

@@ -18,6 +18,7 @@
 #include "proto/event.h"
 
 #define VIEW_WINDOW (30 * 86400)   /* status looks at the last 30 days */
+#define VIEW_SPARK_SHOWN 43200     /* status shows a spark match for 12 hours */
 
 struct view {
 	struct event *ev;

@@ -129,8 +129,12 @@ add_bids(struct app *a, GtkWidget *box)
 			char *t = bid_text(&items[i], TRUE), *note = mp_str(&items[i], "note");
 
 			gtk_box_append(GTK_BOX(inner), ui_text(t));
-			if (note != NULL)
-				add_line(inner, "“", note);
+			if (note != NULL) {
+				char *q = g_strdup_printf("“%s”", note);
+
+				add_line(inner, "", q);
+				g_free(q);
+			}
 			btn = gtk_button_new_with_label("Answer");
 			gtk_widget_add_css_class(btn, "suggested-action");
 			gtk_widget_add_css_class(btn, "pill");
@@ -165,7 +169,12 @@ add_bids(struct app *a, GtkWidget *box)
 				add_line(inner, "", l);
 				add_line(inner, "because: ", reason);
 				add_line(inner, "instead: ", offer);
-				add_line(inner, "“", note);
+				if (note != NULL) {
+					char *q = g_strdup_printf("“%s”", note);
+
+					add_line(inner, "", q);
+					g_free(q);
+				}
 				g_free(l);
 				g_free(who);
 				g_free(an);

@@ -31,7 +31,7 @@ gtk_session_start() {
 
 # app_start WHO WxH: attune-gtk as WHO in a window of that size; its pid in APP_PID.
 app_start() {
-	ATTUNE_HOME="$T_DIR/$1" ATTUNE_GTK_SIZE="$2" bg_start "$T_DIR/app.$1.log" "$GTK_APP"
+	ATTUNE_HOME="$T_DIR/$1" ATTUNE_GTK_SIZE="$2" ATTUNE_GTK_NON_UNIQUE=1 bg_start "$T_DIR/app.$1.log" "$GTK_APP"
 	APP_PID=$BG_PID
 	$DRIVE "$APP_PID" shows '^Today$' 15
 }

@@ -86,5 +86,7 @@ void history_update(struct app *a);
 GtkWidget *settings_new(struct app *a);
 void settings_update(struct app *a);
 GtkWidget *settings_lock_screen(struct app *a);
+/* First run: name, relay, invite, then init. */
+GtkWidget *setup_new(struct app *a);
 
 #endif

@@ -401,21 +401,6 @@ down_new(struct app *a)
 	return sp;
 }
 
-/* Not set up: say how (the first run is `attune init` with the relay and invite). */
-static GtkWidget *
-setup_new(struct app *a)
-{
-	GtkWidget *sp = adw_status_page_new();
-
-	(void)a;
-	adw_status_page_set_icon_name(ADW_STATUS_PAGE(sp), "dialog-information-symbolic");
-	adw_status_page_set_title(ADW_STATUS_PAGE(sp), "This device is not set up yet");
-	adw_status_page_set_description(ADW_STATUS_PAGE(sp),
-	    "attuned runs but has no identity yet. Set it up once with "
-	    "attune init --name YOUR-NAME --relay ADDRESS --invite INVITE; the app continues by itself.");
-	return sp;
-}
-
 static void
 on_first_frame(GdkFrameClock *clock, gpointer p)
 {

@@ -89,13 +89,52 @@ check "sam's CLI shows the answer with reason, offer, rain check and note" json 
 as sam status
 check "sam's status in words shows the rain check" has "$OUT" '[Rr]ain'
 
+# History: the week and month trends per person, the rain check given.
+ui $A click "Back"; ui $A click "History"
+check "History plots sam's week" ui $A shows '^Sam, last 7 days: mood 2\.0 on average'
+check "and alex's own" ui $A shows '^Alex, last 7 days: mood 4\.0 on average'
+ui $A toggle "Trend span: Month"
+check "Month shows the last 30 days" ui $A shows '^Sam, last 30 days: '
+check "the rain check alex gave is listed" ui $A shows 'you said you would come back to Sam’s bid'
+check "the log lists the answer" ui $A shows '^Alex · .* · answered not tonight: tired'
+
+# Settings: notifications go to attuned's config file.
+ui $A click "Back"; ui $A click "Settings"
+ui $A toggle "Notifications: Full"
+ui $A toggle "Quiet hours"
+ui $A type "Quiet from" "22:30"
+ui $A type "Quiet until" "07:15"
+check "Save notification settings" ui $A click "Save notification settings"
+check "attuned.conf says full, with the quiet hours" grep -qx 'quiet_hours=22:30-07:15' "$T_DIR/alex/attuned.conf"
+check "and mode full" grep -qx 'mode=full' "$T_DIR/alex/attuned.conf"
+
 # attuned stopped and started under the running app.
 kill "$ALEX_DAEMON"
 check "the app says attuned is not running" ui $A shows '^attuned is not running$'
 check "and how to start it" ui $A shows 'systemctl --user start attuned'
 cli_daemon_start alex
+ALEX_DAEMON=$BG_PID
+ui $A click "Back"; ui $A click "Today"
 check "it reconnects by itself" ui $A shows '^seen by: Sam$' 20
 check "and the not-running page is gone" ui $A lacks '^attuned is not running$'
+
+# A passphrase set in the app: attuned starts locked, the app shows the lock screen.
+ui $A click "Back"; ui $A click "Settings"
+ui $A type "New passphrase" "correct horse battery"
+ui $A type "Repeat the passphrase" "correct horse battery"
+check "Set passphrase" ui $A click "Set passphrase"
+check "attuned confirms it" ui $A shows 'Passphrase saved' 10
+kill "$ALEX_DAEMON"; wait "$ALEX_DAEMON" 2>/dev/null
+cli_daemon_start alex
+ALEX_DAEMON=$BG_PID
+check "restarted, attuned is locked and the app says so" ui $A shows '^attune is locked$' 20
+ui $A type "Passphrase" "wrong horse"
+ui $A click "Unlock"
+check "a wrong passphrase is refused" ui $A shows 'That passphrase is not right'
+ui $A type "Passphrase" "correct horse battery"
+check "Unlock" ui $A click "Unlock"
+check "unlocked, the app is back on its screens" ui $A shows '^Save notification settings$' 20
+check "and the lock screen is gone" ui $A lacks '^attune is locked$'
 
 # Jo has never used a terminal: set up in the app, then pair through two apps.
 app_start jo 360x2400
@@ -134,5 +173,21 @@ check "both apps show the same safety number" test -n "$SA" -a "$SA" = "$SJ"
 as jo partners --json
 check "jo's CLI lists alex as partner" json "$OUT" '[p["name"] for p in d["partners"]] == ["Alex"]'
 check "Link a device is offered" ui $A shows '^Link a device$'
+
+# Alex asks Sam from the app: the partner is chosen, never assumed.
+ui $A click "Back"; ui $A click "Ask"
+ui $A toggle "Kind: date"
+not_clickable() { ! ui "$@" 2>/dev/null; }
+check "with nobody chosen, Send bid is greyed out" not_clickable $A click "Send bid"
+check "Ask Sam" ui $A toggle "Ask Sam"
+check "a window" ui $A toggle "When: Tonight"
+check "a note" ui $A type "Bid note" "dinner at ours?"
+check "Send bid" ui $A click "Send bid"
+until_has sam '"bid_kind": *"date"' status --json
+check "sam's CLI shows alex's bid, its note and window" json "$OUT" \
+	'(lambda b: b["author"] == "Alex" and b["note"] == "dinner at ours?" and b["from_ts"] > 0)(
+	 [b for b in d["bids_to_me"] if b["bid_kind"] == "date"][0])'
+as jo status --json
+check "jo, not asked, sees nothing of it" json "$OUT" 'd["bids_to_me"] == []'
 
 done_testing

@@ -83,6 +83,9 @@ GtkWidget *pair_new(struct app *a);
 void pair_update(struct app *a);
 GtkWidget *history_new(struct app *a);
 void history_update(struct app *a);
+/* The last 7 days of who's check-ins as small lines (mood, desire, capacity); nothing without data. */
+void history_sparkline(struct app *a, const char *who, cairo_t *cr, int w, int h);
+gboolean history_has(struct app *a, const char *who);
 GtkWidget *settings_new(struct app *a);
 void settings_update(struct app *a);
 GtkWidget *settings_lock_screen(struct app *a);

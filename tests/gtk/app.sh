@@ -38,7 +38,7 @@ for screen in "Today" "Check in" "Ask" "Answer" "History" \
 	ui $A click "$screen"
 	check "$screen: opens from the screen list" ui $A shows "^$screen\$"
 	check "$screen: the window stays 360 px wide" ui $A width 360
-	check "$screen: every control has a name" ui $A names
+	check "$screen: every control has a name and takes the keyboard" ui $A names
 	ui $A click "Back"
 done
 
@@ -65,6 +65,7 @@ check "with the feelings and open-to from the chips, one of them typed" json "$O
 	'(lambda c: sorted(c["tags"]) == ["hopeful", "playful"] and c["open_to"] == ["cuddle"])(
 	 [p for p in d["partners"] if p["name"] == "Alex"][0]["checkin"])'
 check "Today shows alex's own check-in and who sees it" ui $A shows '^seen by: Sam$'
+check "and the week's trend under it" ui $A shows '^Alex’s week: mood, desire and capacity'
 
 # Sam asks from the CLI; Alex's app shows it and answers not tonight.
 as sam bid --kind cuddle --note "couch and a film?" --to Alex

@@ -11,7 +11,7 @@ Steps:
   text NAME               print the text of the showing object named NAME
   match REGEX             print the first showing text that matches REGEX
   width MAX               the window is at most MAX pixels wide
-  names                   every showing control has a name (lists the ones without)
+  names                   every showing control has a name and takes keyboard focus
   dump                    print the showing tree
 Only objects that are showing count: hidden screens are not what a person sees.
 """
@@ -259,10 +259,15 @@ def do_width(root, limit):
 
 
 def do_names(root):
+    """Every showing control has a name, and the keyboard can reach it."""
     bad = []
     for a in walk(root):
-        if a.getRole() in CONTROLS and not a.name.strip():
+        if a.getRole() not in CONTROLS:
+            continue
+        if not a.name.strip():
             bad.append(f"{a.getRoleName()} in {a.parent.name!r}/{a.parent.parent.name!r}")
+        elif not a.getState().contains(pyatspi.STATE_FOCUSABLE):
+            bad.append(f"{a.getRoleName()} {a.name!r} cannot take the keyboard focus")
     for b in bad[:10]:
         print("#   unnamed: " + b, file=sys.stderr)
     return 1 if bad else 0

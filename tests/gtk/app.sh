@@ -50,6 +50,7 @@ A=$APP_PID
 
 # Alex checks in from the app; Sam's CLI shows it.
 ui $A click "Check in"
+check "each level offers rather not say" ui $A shows '^Desire: rather not say$'
 for t in "Mood: good" "Desire: high" "Capacity: ok" "Feeling: playful" "Open to: cuddle"; do
 	ui $A toggle "$t" || echo "# could not choose $t" >&2
 done
@@ -90,10 +91,20 @@ check "sam's CLI shows the answer with reason, offer, rain check and note" json 
 as sam status
 check "sam's status in words shows the rain check" has "$OUT" '[Rr]ain'
 
+# Rather not say: the level is left out, the others are sent.
+ui $A click "Back"; ui $A click "Check in"
+ui $A toggle "Mood: ok"; ui $A toggle "Desire: rather not say"; ui $A toggle "Capacity: low"
+check "the summary says desire is not said" ui $A shows 'desire \(rather not say\)'
+ui $A type "Note" "just tired"
+check "Send check-in (without desire)" ui $A click "Send check-in"
+until_has sam '"note": *"just tired"' status --json
+check "sam sees mood and capacity, and no desire at all" json "$OUT" \
+	'(lambda c: c["mood"] == 3 and c["capacity"] == 1 and "desire" not in c)([p for p in d["partners"] if p["name"] == "Alex"][0]["checkin"])'
+
 # History: the week and month trends per person, the rain check given.
 ui $A click "Back"; ui $A click "History"
 check "History plots sam's week" ui $A shows '^Sam, last 7 days: mood 2\.0 on average'
-check "and alex's own" ui $A shows '^Alex, last 7 days: mood 4\.0 on average'
+check "and alex's own" ui $A shows '^Alex, last 7 days: mood 3\.5 on average'
 ui $A toggle "Trend span: Month"
 check "Month shows the last 30 days" ui $A shows '^Sam, last 30 days: '
 check "the rain check alex gave is listed" ui $A shows 'you said you would come back to Sam’s bid'
@@ -184,7 +195,8 @@ check "Ask Sam" ui $A toggle "Ask Sam"
 check "a window" ui $A toggle "When: Tonight"
 check "a note" ui $A type "Bid note" "dinner at ours?"
 check "Send bid" ui $A click "Send bid"
-until_has sam '"bid_kind": *"date"' status --json
+# Alex's attuned was restarted twice: its relay connection may still be coming back.
+for i in 1 2 3 4; do until_has sam '"bid_kind": *"date"' status --json 2>/dev/null && break; done
 check "sam's CLI shows alex's bid, its note and window" json "$OUT" \
 	'(lambda b: b["author"] == "Alex" and b["note"] == "dinner at ours?" and b["from_ts"] > 0)(
 	 [b for b in d["bids_to_me"] if b["bid_kind"] == "date"][0])'

@@ -12,6 +12,7 @@
 #include "daemon/call.h"
 #include "daemon/cmd_write.h"
 #include "daemon/ctx.h"
+#include "daemon/history.h"
 #include "daemon/keys.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
@@ -217,6 +218,8 @@ commit_own_event(struct call *k, struct event *ev)
 	r = store_begin(d->store);
 	if (r == 0)
 		r = store_event_put(d->store, ev);
+	if (r == 0)
+		history_update(d->store, ev->ts);   /* a summary: status catches up if this fails */
 	if (r == 0 && d->sync != NULL)
 		r = outbox_send_event(d->sync, ev, &queued);
 	if (r != 0) {

@@ -230,12 +230,8 @@ GTK_BIN    := $(if $(GTK_SRC),$(BUILD)/attune-gtk)
 # -isystem: GTK's headers are not held to our warning flags.
 GTK_CFLAGS  = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(GTK_PKGS) 2>/dev/null))
 GTK_LIBS    = $(shell pkg-config --libs $(GTK_PKGS) 2>/dev/null)
-ICONDIR    ?= $(DATADIR)/icons/hicolor
-APPDIR     ?= $(DATADIR)/applications
-METAINFODIR ?= $(DATADIR)/metainfo
-DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
 
-.PHONY: need-gtk-deps install-gtk uninstall-gtk screenshots
+.PHONY: need-gtk-deps install-gtk uninstall-gtk screenshots bench-gtk
 
 all: $(GTK_BIN)
 need-deps: need-gtk-deps
@@ -252,25 +248,24 @@ screenshots: need-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) bash scripts/screenshots.sh
 
+# make bench also measures the app: cold start to first frame, idle RSS, wake-ups.
+bench: bench-gtk
+bench-gtk: need-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) bash scripts/bench-gtk.sh
+
 install: install-gtk
 install-gtk: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(APPDIR) $(DESTDIR)$(METAINFODIR) \
-	  $(DESTDIR)$(ICONDIR)/scalable/apps $(DESTDIR)$(ICONDIR)/symbolic/apps \
-	  $(DESTDIR)$(DBUSSERVICEDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(GTK_BIN) $(DESTDIR)$(BINDIR)/
-	install -m 0644 data/org.attune.Attune.desktop $(DESTDIR)$(APPDIR)/
-	install -m 0644 data/org.attune.Attune.metainfo.xml $(DESTDIR)$(METAINFODIR)/
-	install -m 0644 data/icons/org.attune.Attune.svg $(DESTDIR)$(ICONDIR)/scalable/apps/
-	install -m 0644 data/icons/org.attune.Attune-symbolic.svg $(DESTDIR)$(ICONDIR)/symbolic/apps/
-	sed 's|@BINDIR@|$(BINDIR)|g' data/org.attune.Attune.service.in > $(DESTDIR)$(DBUSSERVICEDIR)/org.attune.Attune.service
-	install -m 0644 docs/man/attune-gtk.1 $(DESTDIR)$(MANDIR)/man1/
+	DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) DATADIR=$(DATADIR) MANDIR=$(MANDIR) \
+	  sh scripts/install-gtk.sh $(GTK_BIN)
 
 uninstall: uninstall-gtk
 uninstall-gtk:
-	rm -f $(DESTDIR)$(BINDIR)/attune-gtk $(DESTDIR)$(APPDIR)/org.attune.Attune.desktop
-	rm -f $(DESTDIR)$(METAINFODIR)/org.attune.Attune.metainfo.xml
-	rm -f $(DESTDIR)$(ICONDIR)/scalable/apps/org.attune.Attune.svg $(DESTDIR)$(ICONDIR)/symbolic/apps/org.attune.Attune-symbolic.svg
-	rm -f $(DESTDIR)$(DBUSSERVICEDIR)/org.attune.Attune.service $(DESTDIR)$(MANDIR)/man1/attune-gtk.1
+	rm -f $(DESTDIR)$(BINDIR)/attune-gtk $(DESTDIR)$(DATADIR)/applications/org.attune.Attune.desktop
+	rm -f $(DESTDIR)$(DATADIR)/metainfo/org.attune.Attune.metainfo.xml
+	rm -f $(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/org.attune.Attune.svg
+	rm -f $(DESTDIR)$(DATADIR)/icons/hicolor/symbolic/apps/org.attune.Attune-symbolic.svg
+	rm -f $(DESTDIR)$(DATADIR)/dbus-1/services/org.attune.Attune.service $(DESTDIR)$(MANDIR)/man1/attune-gtk.1
 # ---- end of attune-gtk ------------------------------------------------------
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

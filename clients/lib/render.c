@@ -665,7 +665,12 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 
 		num(me, "outbox", &outbox);
 		num(me, "undecryptable", &bad);
-		if (!connected || outbox > 0) {
+		char refused[40];
+
+		if (field(me, "relay_refused", refused, sizeof(refused))[0] != '\0')
+			fprintf(f, "\nThe relay refused this device's invite (%s): ask its operator for a new "
+			    "one (attune-relay invite).\n", refused);
+		else if (!connected || outbox > 0) {
 			fputc('\n', f);
 			on(f, o, DIM);
 			fprintf(f, "%s", connected ? "Connected to the relay" :

@@ -250,6 +250,23 @@ check "a bid to someone no longer a partner closes (leaves status)" json "$OUT" 
 as alex log --json
 check "the log shows it closed" json "$OUT" '[e["state"] for e in d["events"] if e["kind"] == "bid" and e["bid_kind"] == "tonight"] == ["closed"]'
 
+# init with a bogus invite says so (issue 13: "Welcome", rc 0), and status says why.
+cli_daemon_start bogus
+as bogus init --name Kim --relay "$RELAY" --invite bogus-token
+check "init --invite bogus-token: exit 1" test "$RC" -eq 1
+check "it says the relay refused the invite, and why" has "$ERR" 'the relay refused the invite \(invite-invalid\)'
+as bogus status
+check "status says why too" has "$OUT" "^The relay refused this device's invite \(invite-invalid\)"
+as bogus status --json
+check "status --json: me.relay_refused" json "$OUT" 'd["me"]["relay_refused"] == "invite-invalid" and d["me"]["connected"] is False'
+cli_daemon_start faraway
+NOWHERE=$(printf '%s' "$RELAY" | sed 's|^attune://127.0.0.1:[0-9]*/|attune://127.0.0.1:1/|')
+as faraway init --name Lee --relay "$NOWHERE" --invite "$INVITE"
+check "init with a relay that cannot be reached: exit 1" test "$RC" -eq 1
+check "it says so" has "$ERR" 'cannot reach the relay at attune://127.0.0.1:1/.* yet'
+as alex init --name Alex2 --relay "$RELAY" --invite "$INVITE"
+check "(an already set-up device is still refused first)" has "$ERR" 'already set up'
+
 # A stale socket: the file is left, nobody listens.
 mkdir -p -m 700 "$T_DIR/stale"
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T_DIR/stale/attuned.sock"

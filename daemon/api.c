@@ -31,8 +31,11 @@
 #include "daemon/keys.h"
 #include "daemon/notify.h"
 #include "daemon/raincheck.h"
+#include "daemon/spark.h"
+#include "daemon/wishes.h"
 #include "daemon/paths.h"
 #include "daemon/store.h"
+#include "daemon/view.h"
 #include "proto/err.h"
 #include "proto/event.h"
 #include "proto/frame.h"
@@ -293,6 +296,10 @@ static const struct api_cmd api_cmds[] = {
 	{ "wipe", 0, cmd_account_wipe },       /* works while locked too; checks for keys itself */
 	{ "unlock", 0, cmd_account_unlock },
 	{ "passphrase", 1, cmd_account_passphrase },
+	{ "spark", 1, spark_cmd },
+	{ "wishes", 1, wishes_cmd_list },
+	{ "wishes-set", 1, wishes_cmd_set },
+	{ "wishes-compare", 1, wishes_cmd_compare },
 };
 
 /* Runs one request from c and leaves the reply (maybe empty) in out. */
@@ -656,6 +663,38 @@ api_close(struct api *a)
 
 /* ---- pushes ---- */
 
+struct answer_scan {
+	const struct event *resp;
+	int earlier;
+};
+
+static int
+answer_scan_fn(void *arg, const struct event *ev)
+{
+	struct answer_scan *a = arg;
+
+	if (ev->kind == EVENT_RESPONSE && memcmp(ev->id, a->resp->id, EVENT_ID_LEN) != 0 &&
+	    memcmp(ev->ref, a->resp->ref, EVENT_ID_LEN) == 0 &&
+	    memcmp(ev->author, a->resp->author, 32) == 0) {
+		a->earlier = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 when resp's author answered its bid before (the new answer replaces that one). */
+static int
+answer_changed(struct daemon *d, const struct event *resp)
+{
+	struct answer_scan a = { .resp = resp };
+
+	if (d->store == NULL)
+		return 0;
+	store_event_each(d->store, resp->ts > 2 * VIEW_WINDOW ? resp->ts - 2 * VIEW_WINDOW : 0,
+	    answer_scan_fn, &a);
+	return a.earlier;
+}
+
 void
 api_event_arrived(struct daemon *d, const struct event *ev)
 {
@@ -679,6 +718,11 @@ api_event_arrived(struct daemon *d, const struct event *ev)
 		event_pack_api(&out.pk, ev, call_namer_fn, &nm, 1);
 		msg_pack_str(&out.pk, "state");
 		msg_pack_str(&out.pk, "open");
+	} else if (ev->kind == EVENT_RESPONSE && answer_changed(d, ev)) {
+		/* "Sam changed the answer to ...": an earlier answer of theirs to this bid is replaced. */
+		event_pack_api(&out.pk, ev, call_namer_fn, &nm, 1);
+		msg_pack_str(&out.pk, "changed");
+		msgpack_pack_true(&out.pk);
 	} else {
 		event_pack_api(&out.pk, ev, call_namer_fn, &nm, 0);
 	}

@@ -23,6 +23,7 @@
 #include "daemon/pairing.h"
 #include "daemon/paths.h"
 #include "daemon/raincheck.h"
+#include "daemon/rounds.h"
 #include "daemon/store.h"
 #include "daemon/sync.h"
 #include "proto/err.h"
@@ -175,6 +176,8 @@ core_stop(struct attune_core *c)
 		sync_free(d->sync);
 		d->sync = NULL;
 	}
+	rounds_free(d->rounds);   /* before the API: waiting clients get their error */
+	d->rounds = NULL;
 	api_close(d->api);
 	d->api = NULL;
 	raincheck_free(d->raincheck);
@@ -284,7 +287,8 @@ attune_core_new(struct attune_core **out, const struct attune_config *cfg)
 	    (r = api_local_open(d->api, core_sink, c)) != 0)
 		goto fail;
 	d->raincheck = raincheck_new(d);
-	if (d->raincheck == NULL) {
+	d->rounds = d->raincheck != NULL ? rounds_new(d) : NULL;
+	if (d->raincheck == NULL || d->rounds == NULL) {
 		r = ATT_ENOMEM;
 		goto fail;
 	}
@@ -334,6 +338,7 @@ attune_core_start(struct attune_core *c)
 		return ATT_ESTATE;
 	c->started = 1;
 	raincheck_schedule(d->raincheck);
+	rounds_arm(d->rounds);
 	if (d->config.retention > 0)
 		uv_timer_start(&c->retention, core_on_retention, 0, RETENTION_EVERY_MS);
 	if (d->sync != NULL)

@@ -27,6 +27,7 @@ struct call {
 	struct msg_out *out;       /* the reply; empty when a held api_req answers later */
 	int watch;                 /* set by watch: push events to this client from now on */
 	int quit_after_reply;      /* set by wipe: stop the daemon once the reply is out */
+	uint64_t queued;           /* a write's envelopes queued for partners' devices */
 };
 
 /* Writes an error reply and returns -1, so handlers can `return call_fail(...)`. */

@@ -11,6 +11,8 @@
 #include "daemon/call.h"
 #include "daemon/cmd_read.h"
 #include "daemon/ctx.h"
+#include "daemon/devlist.h"
+#include "daemon/history.h"
 #include "daemon/keys.h"
 #include "daemon/store.h"
 #include "daemon/sync.h"
@@ -20,37 +22,84 @@
 #include "proto/frame.h"
 #include "proto/msg.h"
 
-#define BID_OPEN_FOR    (36 * 3600)    /* a bid without a window stays open this long */
+static int
+is_partner(void *arg, const uint8_t person[32])
+{
+	struct store_partner p;
 
-/* An event object plus what the view knows: a bid's state, a response's check-in. */
+	return store_partner_get(arg, person, &p) == 0;
+}
+
+/*
+ * An event object plus what the view knows: a bid's state ("closed" once
+ * its window ended or its people are no partners any more), a response's
+ * check-in, and whether a later answer replaced it.
+ */
 static void
 pack_event(struct call *k, msgpack_packer *pk, const struct view *v, const struct event *ev)
 {
 	struct call_namer nm = { .d = k->d };
 	const struct event *ci = NULL;
+	int replaced, changed;
 
 	if (ev->kind == EVENT_BID) {
 		event_pack_api(pk, ev, call_namer_fn, &nm, 1);
 		msg_pack_str(pk, "state");
-		msg_pack_str(pk, view_bid_state(v, ev));
+		msg_pack_str(pk, view_bid_state_at(v, ev, call_now(), is_partner, k->d->store));
 		return;
 	}
-	if (ev->kind == EVENT_RESPONSE && ev->has_checkin)
+	if (ev->kind != EVENT_RESPONSE) {
+		event_pack_api(pk, ev, call_namer_fn, &nm, 0);
+		return;
+	}
+	if (ev->has_checkin)
 		ci = view_find(v, ev->checkin);
-	event_pack_api(pk, ev, call_namer_fn, &nm, ci != NULL);
+	replaced = !view_answer_stands(v, ev);
+	changed = !replaced && view_answers_by(v, ev->ref, ev->author) > 1;
+	event_pack_api(pk, ev, call_namer_fn, &nm, (ci != NULL) + replaced + changed);
 	if (ci != NULL) {
 		msg_pack_str(pk, "checkin");
 		event_pack_api(pk, ci, call_namer_fn, &nm, 0);
 	}
+	if (replaced) {
+		msg_pack_str(pk, "replaced");
+		msgpack_pack_true(pk);
+	}
+	if (changed) {
+		msg_pack_str(pk, "changed");
+		msgpack_pack_true(pk);
+	}
 }
 
+/* A bid still in play: not taken back, its window not ended, its people still partners. */
+static int
+bid_live(struct call *k, const struct view *v, const struct event *e, uint64_t now)
+{
+	const char *st = view_bid_state_at(v, e, now, is_partner, k->d->store);
+
+	return strcmp(st, "retracted") != 0 && strcmp(st, "closed") != 0 &&
+	    view_bid_closes(e) > now;
+}
+
+/* A rain check in status: from the standing answer to a bid not taken back, up to a day past. */
+static int
+raincheck_shown(const struct view *v, const struct event *e, uint64_t now)
+{
+	const struct event *bid;
+
+	if (e->kind != EVENT_RESPONSE || e->raincheck == 0 || e->raincheck + 86400 < now ||
+	    !view_answer_stands(v, e))
+		return 0;
+	bid = view_find(v, e->ref);
+	return bid == NULL || !view_retracted(v, bid);
+}
 
 static int
-bid_current(const struct event *e, uint64_t now)
+by_raincheck(const void *a, const void *b)
 {
-	if (e->until_ts != 0)
-		return e->until_ts >= now;
-	return e->ts + BID_OPEN_FOR >= now;
+	const struct event *x = *(const struct event *const *)a, *y = *(const struct event *const *)b;
+
+	return x->raincheck < y->raincheck ? -1 : x->raincheck > y->raincheck;
 }
 
 int
@@ -62,11 +111,11 @@ cmd_read_status(struct call *k)
 	msgpack_packer *pk = &k->out->pk;
 	uint64_t now = call_now(), outbox = 0, undec = 0;
 	char dev[KEYS_DEVICE_ID_LEN + 1], relay[CONFIG_RELAY_MAX];
-	const struct event *mine;
+	const struct event *mine, **rcs;
 	size_t np = 0, i, j, n;
 	int connected = 0;
 
-	if (store_event_each(d->store, now > VIEW_WINDOW ? now - VIEW_WINDOW : 0, view_add, &v) != 0 ||
+	if (history_status_view(d->store, now, &v) != 0 ||
 	    store_partner_list(d->store, &ps, &np) != 0) {
 		view_free(&v);
 		return call_fail(k, "io-error", "cannot read the history");
@@ -99,7 +148,14 @@ cmd_read_status(struct call *k)
 	for (i = 0; i < np; i++) {
 		const struct event *ci = view_latest_checkin(&v, ps[i].person, now);
 
-		msgpack_pack_map(pk, 3);
+		uint64_t spark = 0;
+
+		/* Both sparked (docs/PROTOCOL.md 9.7): shown for 12 hours. */
+		for (j = 0; j < v.n; j++)
+			if (v.ev[j].kind == EVENT_SPARK_MATCH && v.ev[j].ts + VIEW_SPARK_SHOWN >= now &&
+			    memcmp(v.ev[j].author, ps[i].person, 32) == 0 && v.ev[j].ts > spark)
+				spark = v.ev[j].ts;
+		msgpack_pack_map(pk, 4);
 		msg_pack_str(pk, "name"); msg_pack_str(pk, ps[i].name);
 		msg_pack_str(pk, "checkin");
 		if (ci != NULL)
@@ -109,6 +165,11 @@ cmd_read_status(struct call *k)
 		msg_pack_str(pk, "last_seen");
 		if (ps[i].last_seen != 0)
 			msgpack_pack_uint64(pk, ps[i].last_seen);
+		else
+			msgpack_pack_nil(pk);
+		msg_pack_str(pk, "spark_match");
+		if (spark != 0)
+			msgpack_pack_uint64(pk, spark);
 		else
 			msgpack_pack_nil(pk);
 	}
@@ -121,49 +182,59 @@ cmd_read_status(struct call *k)
 		msg_out_key(k->out, want_mine ? "bids_from_me" : "bids_to_me");
 		for (n = 0, i = 0; i < v.n; i++) {
 			const struct event *e = &v.ev[i];
-			if (e->kind == EVENT_BID && e->mine == want_mine && bid_current(e, now) &&
-			    !view_retracted(&v, e) && (want_mine || view_answers(&v, e->id, 1) == 0))
+			if (e->kind == EVENT_BID && e->mine == want_mine && bid_live(k, &v, e, now) &&
+			    (want_mine || view_answers(&v, e->id, 1) == 0))
 				n++;
 		}
 		msgpack_pack_array(pk, n);
 		for (i = 0; i < v.n; i++) {
 			const struct event *e = &v.ev[i];
-			if (e->kind == EVENT_BID && e->mine == want_mine && bid_current(e, now) &&
-			    !view_retracted(&v, e) && (want_mine || view_answers(&v, e->id, 1) == 0)) {
+			if (e->kind == EVENT_BID && e->mine == want_mine && bid_live(k, &v, e, now) &&
+			    (want_mine || view_answers(&v, e->id, 1) == 0)) {
 				struct call_namer nm = { .d = d };
-				size_t a, na = view_answers(&v, e->id, 0);
+				size_t a, na = 0;
 
-				/* bids_from_me carry their answers so far. */
+				/* bids_from_me carry the answer that stands from each person. */
 				event_pack_api(pk, e, call_namer_fn, &nm, want_mine ? 2 : 1);
 				msg_pack_str(pk, "state");
 				msg_pack_str(pk, view_bid_state(&v, e));
 				if (!want_mine)
 					continue;
+				for (a = 0; a < v.n; a++)
+					na += v.ev[a].kind == EVENT_RESPONSE &&
+					    memcmp(v.ev[a].ref, e->id, EVENT_ID_LEN) == 0 &&
+					    view_answer_stands(&v, &v.ev[a]);
 				msg_pack_str(pk, "answers");
 				msgpack_pack_array(pk, na);
 				for (a = 0; a < v.n; a++)
 					if (v.ev[a].kind == EVENT_RESPONSE &&
-					    memcmp(v.ev[a].ref, e->id, EVENT_ID_LEN) == 0)
+					    memcmp(v.ev[a].ref, e->id, EVENT_ID_LEN) == 0 &&
+					    view_answer_stands(&v, &v.ev[a]))
 						pack_event(k, pk, &v, &v.ev[a]);
 			}
 		}
 	}
 
-	/* Rain checks given or received, from a day ago on. */
+	/* Rain checks given or received, from a day ago on, soonest first; one per answer that stands. */
 	msg_out_key(k->out, "rainchecks");
 	for (n = 0, i = 0; i < v.n; i++)
-		if (v.ev[i].kind == EVENT_RESPONSE && v.ev[i].raincheck + 86400 >= now && v.ev[i].raincheck != 0)
-			n++;
+		n += raincheck_shown(&v, &v.ev[i], now);
+	rcs = calloc(n + 1, sizeof(*rcs));
+	for (n = 0, i = 0; rcs != NULL && i < v.n; i++)
+		if (raincheck_shown(&v, &v.ev[i], now))
+			rcs[n++] = &v.ev[i];
+	if (rcs != NULL)
+		qsort(rcs, n, sizeof(*rcs), by_raincheck);
+	else
+		n = 0;
 	msgpack_pack_array(pk, n);
-	for (i = 0; i < v.n; i++) {
-		const struct event *e = &v.ev[i];
+	for (i = 0; i < n; i++) {
+		const struct event *e = rcs[i];
 		struct call_namer nm = { .d = d };
 		char hex[EVENT_ID_HEX + 1];
 		const struct event *bid;
 		const char *who;
 
-		if (e->kind != EVENT_RESPONSE || e->raincheck == 0 || e->raincheck + 86400 < now)
-			continue;
 		bid = view_find(&v, e->ref);
 		event_id_hex(e->ref, hex);
 		msgpack_pack_map(pk, 4);
@@ -174,46 +245,79 @@ cmd_read_status(struct call *k)
 		msg_pack_str(pk, "at"); msgpack_pack_uint64(pk, e->raincheck);
 		msg_pack_str(pk, "mine"); e->mine ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 	}
+	free(rcs);
 	view_free(&v);
 	return 0;
 }
 
-/*
- * Writes "events" (from offset on, as many as fit in one frame), "more" and
- * "next" (the offset to ask for next). A reply is one frame of at most
- * FRAME_MAX bytes, so long histories come in pages.
- */
-static void
-pack_event_page(struct call *k, const struct view *v, uint64_t offset)
-{
+/* One page of a history: the events that fit in one reply frame. */
+struct page {
+	struct call *k;
+	uint64_t since;
+	struct view rel;        /* the event being packed and what it consults */
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
-	size_t budget, i, n = 0, last = 0;
+	size_t budget, last, n;
+	int more, err;
+};
 
-	budget = FRAME_MAX - 64 > msg_out_len(k->out) ? FRAME_MAX - 64 - msg_out_len(k->out) : 0;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	for (i = (size_t)(offset < v->n ? offset : v->n); i < v->n; i++) {
-		pack_event(k, &pk, v, &v->ev[i]);
-		if (sb.size > budget)
-			break;
-		last = sb.size;
-		n++;
+static int
+page_fn(void *arg, const struct event *ev, int64_t seq)
+{
+	struct page *p = arg;
+	const struct event *self;
+
+	p->err = history_relations(p->k->d->store, ev, seq, p->since, &p->rel);
+	if (p->err != 0)
+		return 1;
+	self = view_find(&p->rel, ev->id);
+	pack_event(p->k, &p->pk, &p->rel, self != NULL ? self : ev);
+	if (p->sb.size > p->budget) {
+		p->more = 1;
+		return 1;
 	}
-	msg_out_key(k->out, "events");
-	msgpack_pack_array(&k->out->pk, n);
-	if (last > 0)
-		k->out->pk.callback(k->out->pk.data, sb.data, last);
-	sodium_memzero(sb.data, sb.alloc);
-	msgpack_sbuffer_destroy(&sb);
-	msg_out_bool(k->out, "more", offset + n < v->n);
-	msg_out_uint(k->out, "next", offset + n);
+	p->last = p->sb.size;
+	p->n++;
+	return 0;
+}
+
+/*
+ * Writes "events" (the events with ts >= since from offset on, newest first,
+ * as many as fit in one frame), "more" and "next" (the offset to ask for
+ * next). A reply is one frame of at most FRAME_MAX bytes, so long
+ * histories come in pages; a page reads its own events and what they
+ * consult, never the history before it.
+ */
+static int
+pack_event_page(struct call *k, uint64_t since, uint64_t offset)
+{
+	struct page p = { .k = k, .since = since };
+	int r;
+
+	p.budget = FRAME_MAX - 64 > msg_out_len(k->out) ? FRAME_MAX - 64 - msg_out_len(k->out) : 0;
+	msgpack_sbuffer_init(&p.sb);
+	msgpack_packer_init(&p.pk, &p.sb, msgpack_sbuffer_write);
+	r = store_event_page(k->d->store, since, offset, page_fn, &p);
+	if (r == 0)
+		r = p.err;
+	if (r == 0) {
+		msg_out_key(k->out, "events");
+		msgpack_pack_array(&k->out->pk, p.n);
+		if (p.last > 0)
+			k->out->pk.callback(k->out->pk.data, p.sb.data, p.last);
+		msg_out_bool(k->out, "more", p.more);
+		msg_out_uint(k->out, "next", offset + p.n);
+	}
+	if (p.sb.data != NULL)
+		sodium_memzero(p.sb.data, p.sb.alloc);
+	msgpack_sbuffer_destroy(&p.sb);
+	view_free(&p.rel);
+	return r;
 }
 
 int
 cmd_read_log(struct call *k)
 {
-	struct view v = { 0 };
 	uint64_t since = 0, offset;
 	int r = msg_get_uint(k->m, "since", UINT64_C(1) << 40, &since);
 
@@ -221,13 +325,9 @@ cmd_read_log(struct call *k)
 		return call_fail_field(k, r, "since");
 	if (call_get_offset(k, &offset) != 0)
 		return -1;
-	if (store_event_each(k->d->store, since, view_add, &v) != 0) {
-		view_free(&v);
-		return call_fail(k, "io-error", "cannot read the history");
-	}
 	msg_out_begin(k->out, "log", k->id, 3);
-	pack_event_page(k, &v, offset);
-	view_free(&v);
+	if (pack_event_page(k, since, offset) != 0)
+		return call_fail(k, "io-error", "cannot read the history");
 	return 0;
 }
 
@@ -253,9 +353,15 @@ pack_partners(struct call *k, msgpack_packer *pk, const struct store_partner *ps
 		for (j = 0; j < nd; j++)
 			live += !devs[j].revoked;
 		free(devs);
-		msgpack_pack_map(pk, 4);
+		msgpack_pack_map(pk, 5);
 		msg_pack_str(pk, "name"); msg_pack_str(pk, ps[i].name);
 		msg_pack_str(pk, "since"); msgpack_pack_uint64(pk, ps[i].added);
+		/* Two contradicting device lists (devlist.h): their person key was used twice. */
+		msg_pack_str(pk, "devices_disagree");
+		if (devlist_forked(k->d, ps[i].person))
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
 		msg_pack_str(pk, "last_seen");
 		if (ps[i].last_seen != 0)
 			msgpack_pack_uint64(pk, ps[i].last_seen);
@@ -320,20 +426,18 @@ int
 cmd_read_export(struct call *k)
 {
 	struct daemon *d = k->d;
-	struct view v = { 0 };
 	struct store_partner *ps = NULL;
 	struct store_device *ds = NULL;
 	msgpack_packer *pk = &k->out->pk;
 	char dev[KEYS_DEVICE_ID_LEN + 1], hex[65];
 	size_t np = 0, nd = 0;
 	uint64_t offset;
+	int r;
 
 	if (call_get_offset(k, &offset) != 0)
 		return -1;
-	if (store_event_each(d->store, 0, view_add, &v) != 0 ||
-	    store_partner_list(d->store, &ps, &np) != 0 ||
+	if (store_partner_list(d->store, &ps, &np) != 0 ||
 	    store_device_list(d->store, keys_person_pk(d->keys), &ds, &nd) != 0) {
-		view_free(&v);
 		free(ps);
 		return call_fail(k, "io-error", "cannot read the store");
 	}
@@ -349,10 +453,11 @@ cmd_read_export(struct call *k)
 	pack_partners(k, pk, ps, np);
 	msg_out_key(k->out, "devices");
 	pack_devices(k, pk, ds, nd);
-	pack_event_page(k, &v, offset);
-	view_free(&v);
+	r = pack_event_page(k, 0, offset);
 	free(ps);
 	free(ds);
+	if (r != 0)
+		return call_fail(k, "io-error", "cannot read the store");
 	return 0;
 }
 

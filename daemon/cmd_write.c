@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "daemon/api.h"
 #include "daemon/call.h"
 #include "daemon/cmd_write.h"
 #include "daemon/ctx.h"
+#include "daemon/history.h"
 #include "daemon/keys.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
@@ -18,6 +20,28 @@
 #include "proto/err.h"
 #include "proto/event.h"
 #include "proto/msg.h"
+
+/*
+ * A partner by name: the exact name, else the one partner whose name
+ * matches ignoring case ("sam" is Sam), so every client matches names the
+ * same way. ATT_ENOTFOUND when none or several match.
+ */
+static int
+partner_named(struct store *st, const char *name, struct store_partner *out)
+{
+	struct store_partner *ps;
+	size_t n, i, found = 0;
+
+	if (store_partner_by_name(st, name, out) == 0)
+		return 0;
+	if (store_partner_list(st, &ps, &n) != 0)
+		return ATT_EIO;
+	for (i = 0; i < n; i++)
+		if (strcasecmp(ps[i].name, name) == 0 && found++ == 0)
+			*out = ps[i];
+	free(ps);
+	return found == 1 ? 0 : ATT_ENOTFOUND;
+}
 
 /* Reads an optional array of partner names into person keys. */
 static int
@@ -46,7 +70,7 @@ get_audience(struct call *k, const char *field, const msgpack_object *map,
 			return call_fail_field(k, r, field);
 		memcpy(name, s, len);
 		name[len] = '\0';
-		if (store_partner_by_name(k->d->store, name, &p) != 0)
+		if (partner_named(k->d->store, name, &p) != 0)
 			return call_fail(k, "unknown-partner", "no partner is called \"%s\": see attune partners", name);
 		for (j = 0; j < *nto; j++)
 			if (memcmp(to[j], p.person, 32) == 0)
@@ -146,6 +170,19 @@ get_range(struct call *k, const char *field, int lo, int hi, int *v)
 	return 0;
 }
 
+/* An optional level in [lo, hi]: absent or nil is -1 ("rather not say"). */
+static int
+get_level(struct call *k, const char *field, int lo, int hi, int *v)
+{
+	uint64_t u;
+
+	if (msg_get_uint(k->m, field, 1000, &u) == ATT_EMISSING) {
+		*v = -1;
+		return 0;
+	}
+	return get_range(k, field, lo, hi, v);
+}
+
 static int
 get_event_id(struct call *k, const char *field, uint8_t id[EVENT_ID_LEN])
 {
@@ -164,18 +201,7 @@ get_event_id(struct call *k, const char *field, uint8_t id[EVENT_ID_LEN])
 static uint64_t
 next_morning(uint64_t now)
 {
-	time_t t = (time_t)now;
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	if (tm.tm_hour >= 4)
-		tm.tm_mday += 1;
-	tm.tm_hour = 4;
-	tm.tm_min = 0;
-	tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	return t > 0 ? (uint64_t)t : now + 86400;
+	return view_next_morning(now);
 }
 
 /* Stores our new event and hands it to sync in one transaction; pushes it to watchers. */
@@ -192,6 +218,8 @@ commit_own_event(struct call *k, struct event *ev)
 	r = store_begin(d->store);
 	if (r == 0)
 		r = store_event_put(d->store, ev);
+	if (r == 0)
+		history_update(d->store, ev->ts);   /* a summary: status catches up if this fails */
 	if (r == 0 && d->sync != NULL)
 		r = outbox_send_event(d->sync, ev, &queued);
 	if (r != 0) {
@@ -205,6 +233,7 @@ commit_own_event(struct call *k, struct event *ev)
 	msg_out_begin(k->out, "ok", k->id, 2);
 	msg_out_str(k->out, "event_id", hex);
 	msg_out_uint(k->out, "queued", queued);
+	k->queued = queued;
 	api_event_arrived(d, ev);
 	return 0;
 }
@@ -247,7 +276,7 @@ get_only(struct call *k, struct event *ev)
 				return call_fail_field(k, r, "only");
 			memcpy(name, s, len);
 			name[len] = '\0';
-			if (store_partner_by_name(k->d->store, name, &p) != 0)
+			if (partner_named(k->d->store, name, &p) != 0)
 				return call_fail(k, "unknown-partner", "no partner is called \"%s\": see attune partners", name);
 			for (t = 0; t < ev->nto; t++)
 				if (memcmp(ev->to[t], p.person, 32) == 0)
@@ -271,9 +300,15 @@ cmd_write_checkin(struct call *k)
 
 	event_init(&ev, EVENT_CHECKIN);
 	event_new_id(&ev);
-	if (get_range(k, "mood", 1, 5, &ev.mood) != 0 ||
-	    get_range(k, "desire", 0, 5, &ev.desire) != 0 ||
-	    get_range(k, "capacity", 0, 5, &ev.capacity) != 0 ||
+	/* Each level may be left out ("rather not say"), but not all three. */
+	if (get_level(k, "mood", 1, 5, &ev.mood) != 0 ||
+	    get_level(k, "desire", 0, 5, &ev.desire) != 0 ||
+	    get_level(k, "capacity", 0, 5, &ev.capacity) != 0)
+		return -1;
+	if (ev.mood < 0 && ev.desire < 0 && ev.capacity < 0)
+		return call_fail(k, "missing-key", "say at least one of mood, desire and capacity "
+		    "(each may be left out: rather not say)");
+	if (
 	    get_words(k, "tags", &ev.tags) != 0 ||
 	    get_words(k, "open_to", &ev.open_to) != 0 ||
 	    get_note(k, &ev) != 0 ||
@@ -299,6 +334,89 @@ cmd_write_checkin(struct call *k)
 	return commit_own_event(k, &ev);
 }
 
+static int
+is_partner(void *arg, const uint8_t person[32])
+{
+	struct store_partner p;
+
+	return store_partner_get(arg, person, &p) == 0;
+}
+
+/* "Sat 20:00"-style local time for a sentence. */
+static void
+local_when(char *buf, size_t cap, uint64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL || strftime(buf, cap, "%a %H:%M", &tm) == 0)
+		snprintf(buf, cap, "later");
+}
+
+static int
+has_key(const struct event *ev, const uint8_t person[32])
+{
+	for (size_t i = 0; i < ev->nto; i++)
+		if (memcmp(ev->to[i], person, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * No pressure: one live bid per partner at a time (a bid of ours they have
+ * not answered, still open), and after their "not tonight" no new bid to
+ * them until their rain check or config.bid_pause after the answer.
+ */
+static int
+bid_allowed(struct call *k, const struct event *nb)
+{
+	struct daemon *d = k->d;
+	struct view v = { 0 };
+	struct call_namer nm = { .d = d };
+	uint64_t now = nb->ts;
+	size_t i, t;
+	int r = 0;
+
+	if (store_event_each(d->store, now > VIEW_WINDOW ? now - VIEW_WINDOW : 0, view_add, &v) != 0) {
+		view_free(&v);
+		return call_fail(k, "io-error", "cannot read the history");
+	}
+	for (t = 0; t < nb->nto && r == 0; t++) {
+		const uint8_t *who = nb->to[t];
+		const char *name = call_namer_fn(&nm, who);
+		uint64_t pause_until = 0;
+		char hex[EVENT_ID_HEX + 1], when[32];
+
+		for (i = 0; i < v.n && r == 0; i++) {
+			const struct event *b = &v.ev[i], *ans;
+
+			if (b->kind != EVENT_BID || !b->mine || !has_key(b, who) || view_retracted(&v, b))
+				continue;
+			ans = view_standing_answer(&v, b->id, who);
+			if (ans == NULL && view_bid_closes(b) > now) {
+				event_id_hex(b->id, hex);
+				r = call_fail(k, "bid-open", "your bid to %s [%.8s] is still open: one at a time; "
+				    "wait for the answer, or take it back with `attune retract %.8s`",
+				    name != NULL ? name : "them", hex, hex);
+			} else if (ans != NULL && ans->answer == ANSWER_NOT_TONIGHT) {
+				uint64_t until = ans->raincheck != 0 ? ans->raincheck :
+				    (d->config.bid_pause != 0 ? ans->ts + d->config.bid_pause : 0);
+
+				if (until > pause_until)
+					pause_until = until;
+			}
+		}
+		if (r == 0 && pause_until > now) {
+			local_when(when, sizeof(when), pause_until);
+			r = call_fail(k, "bid-paused", "%s said not tonight: no new bid to them until %s "
+			    "(%s)", name != NULL ? name : "they", when,
+			    "their rain check, or a pause after a no; a bid is an invitation, not a request");
+		}
+	}
+	view_free(&v);
+	return r;
+}
+
 int
 cmd_write_bid(struct call *k)
 {
@@ -320,12 +438,21 @@ cmd_write_bid(struct call *k)
 		return -1;
 	if (get_audience(k, "to", k->m, ev.to, &ev.nto, &given) != 0)
 		return -1;
+	/* No broadcast by default: a bid names its people (an empty list names nobody). */
 	if (!given && all_partners(k, ev.to, &ev.nto) != 0)
 		return -1;
-	if (ev.nto == 0)
+	if (ev.nto == 0 && !given)
 		return call_fail(k, "no-partner", "you have no partner yet: pair with `attune pair`");
+	if (!given)
+		return call_fail(k, "missing-key", "a bid names who it is for: to = [partner names]");
+	if (ev.nto == 0)
+		return call_fail(k, "out-of-range", "to names nobody: give at least one partner");
+	if (ev.from_ts != 0 && ev.until_ts == 0 && view_next_morning(ev.from_ts) <= ev.ts)
+		return call_fail(k, "out-of-range", "that window has already ended");
 	if (event_validate(&ev, why, sizeof(why)) != 0)
 		return call_fail(k, "out-of-range", "%s", why);
+	if (bid_allowed(k, &ev) != 0)
+		return -1;
 	return commit_own_event(k, &ev);
 }
 
@@ -365,6 +492,41 @@ find_checkin_fn(void *arg, const struct event *ev)
 	return 0;
 }
 
+/*
+ * A bid can be answered while it is open: not when its author took it back,
+ * its window ended, or its author is no partner any more. *replaces: we
+ * answered it before (the new answer replaces that one).
+ */
+static int
+respond_allowed(struct call *k, const struct event *bid, int *replaces)
+{
+	struct daemon *d = k->d;
+	struct view v = { 0 };
+	uint64_t now = call_now();
+	const char *st;
+	char when[32];
+	int r = 0;
+
+	if (store_event_each(d->store, bid->ts > 60 ? bid->ts - 60 : 0, view_add, &v) != 0) {
+		view_free(&v);
+		return call_fail(k, "io-error", "cannot read the history");
+	}
+	*replaces = view_standing_answer(&v, bid->id, keys_person_pk(d->keys)) != NULL;
+	st = view_bid_state_at(&v, bid, now, is_partner, d->store);
+	if (strcmp(st, "retracted") == 0) {
+		r = call_fail(k, "bid-retracted", "that bid was taken back: there is nothing to answer");
+	} else if (view_bid_closes(bid) <= now) {
+		local_when(when, sizeof(when), view_bid_closes(bid));
+		r = call_fail(k, "bid-closed", "that bid closed %s (its window ended): there is nothing "
+		    "to answer", when);
+	} else if (strcmp(st, "closed") == 0) {
+		r = call_fail(k, "bid-closed", "that bid is closed: its author is no partner of yours "
+		    "any more");
+	}
+	view_free(&v);
+	return r;
+}
+
 int
 cmd_write_respond(struct call *k)
 {
@@ -373,7 +535,7 @@ cmd_write_respond(struct call *k)
 	const char *s;
 	size_t len;
 	char why[160];
-	int r;
+	int r, replaces = 0;
 
 	event_init(&ev, EVENT_RESPONSE);
 	event_new_id(&ev);
@@ -386,6 +548,8 @@ cmd_write_respond(struct call *k)
 		return call_fail(k, "io-error", "cannot read the bid");
 	if (bid.mine)
 		return call_fail(k, "not-allowed", "that is your own bid");
+	if (respond_allowed(k, &bid, &replaces) != 0)
+		return -1;
 	r = msg_get_str(k->m, "answer", 16, &s, &len);
 	if (r != 0)
 		return call_fail_field(k, r, "answer");
@@ -411,7 +575,42 @@ cmd_write_respond(struct call *k)
 	free(f);
 	if (event_validate(&ev, why, sizeof(why)) != 0)
 		return call_fail(k, "out-of-range", "%s", why);
-	return commit_own_event(k, &ev);
+	if (commit_own_event(k, &ev) != 0)
+		return -1;
+	/* One answer per bid: this one replaces ours before it (the reply says so). */
+	msg_out_reset(k->out);
+	msg_out_begin(k->out, "ok", k->id, 3);
+	event_id_hex(ev.id, why);
+	msg_out_str(k->out, "event_id", why);
+	msg_out_uint(k->out, "queued", k->queued);
+	msg_out_bool(k->out, "replaced", replaces);
+	return 0;
+}
+
+struct find_retract {
+	const uint8_t *ref;
+	int found;
+};
+
+static int
+find_retract_fn(void *arg, const struct event *ev)
+{
+	struct find_retract *f = arg;
+
+	if (ev->kind == EVENT_RETRACT && ev->mine && memcmp(ev->ref, f->ref, EVENT_ID_LEN) == 0) {
+		f->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+retracted_already(struct daemon *d, const struct event *orig)
+{
+	struct find_retract f = { .ref = orig->id };
+
+	store_event_each(d->store, orig->ts > 60 ? orig->ts - 60 : 0, find_retract_fn, &f);
+	return f.found;
 }
 
 int
@@ -431,6 +630,9 @@ cmd_write_retract(struct call *k)
 		return call_fail(k, "io-error", "cannot read the event");
 	if (!orig.mine || (orig.kind != EVENT_CHECKIN && orig.kind != EVENT_BID))
 		return call_fail(k, "not-allowed", "only your own check-ins and bids can be retracted");
+	if (retracted_already(k->d, &orig))
+		return call_fail(k, "already-retracted", "that %s was already taken back",
+		    orig.kind == EVENT_BID ? "bid" : "check-in");
 	ev.nto = orig.nto;
 	memcpy(ev.to, orig.to, sizeof(ev.to));
 	return commit_own_event(k, &ev);

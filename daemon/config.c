@@ -23,6 +23,7 @@ config_defaults(struct config *c)
 	c->notify = NOTIFY_DISCREET;
 	c->quiet_start = -1;
 	c->quiet_end = -1;
+	c->bid_pause = 12 * 3600;
 	c->retention = 0;
 }
 
@@ -131,6 +132,10 @@ config_line(void *user, const char *section, const char *name, const char *value
 		if (parse_duration(value, &c->retention) != 0)
 			return config_fail(cp, "retention \"%s\" should be a number with a unit "
 			    "(s, m, h, d, w), e.g. 90d, or \"forever\"%s", value, "");
+	} else if (strcmp(section, "bids") == 0 && strcmp(name, "pause_after_no") == 0) {
+		if (parse_duration(value, &c->bid_pause) != 0)
+			return config_fail(cp, "pause_after_no \"%s\" should be a number with a unit "
+			    "(s, m, h, d, w), e.g. 12h, or 0%s", value, "");
 	} else {
 		return config_fail(cp, "unknown setting \"%s\" in section [%s]", name, section);
 	}

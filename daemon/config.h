@@ -8,6 +8,9 @@
  *   quiet_hours = 22:00-07:00              ; optional, local time
  *   [history]
  *   retention = 90d                        ; 0 or "forever" keeps all; units s m h d w
+ *   [bids]
+ *   pause_after_no = 12h                   ; no new bid to someone who said "not tonight"
+ *                                          ; for this long (or until their rain check); 0 = none
  *
  * Unknown sections or keys and malformed values fail the load with the
  * file, the line and the reason, so a typo never goes unnoticed.
@@ -28,6 +31,7 @@ struct config {
 	int quiet_start;               /* minutes after local midnight, -1 = none */
 	int quiet_end;                 /* minutes after local midnight */
 	uint64_t retention;            /* seconds; 0 = keep forever */
+	uint64_t bid_pause;            /* seconds after "not tonight" without a rain check */
 };
 
 void config_defaults(struct config *c);

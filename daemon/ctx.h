@@ -22,6 +22,7 @@ struct keys;
 struct notify;
 struct pairing;
 struct raincheck;
+struct rounds;
 struct sync;
 
 struct daemon {
@@ -36,6 +37,7 @@ struct daemon {
 	struct sync *sync;        /* the sync engine (NULL in tests that run without one) */
 	struct pairing *pairings; /* pairings and links in progress (daemon/pairing.c) */
 	struct raincheck *raincheck;
+	struct rounds *rounds;    /* PSI rounds for sparks and wishes (daemon/rounds.c) */
 	uint64_t backoff_max_ms;  /* relay reconnect cap, 0 = default */
 	uint64_t keepalive_ms;    /* relay ping interval, 0 = default */
 	uint64_t (*clock)(void *arg);   /* wall clock in seconds; NULL = time() */

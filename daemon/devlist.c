@@ -16,7 +16,9 @@
 #include "daemon/devlist.h"
 
 #define DEVLIST_DOMAIN "attune/1 devlist"
-#define DEVLIST_HDR (1 + 32 + 8 + 1)
+#define DEVLIST_HASH_DOMAIN "attune/1 devlist hash"
+#define DEVLIST_HDR (1 + 32 + 8 + 32 + 1)
+#define DEVLIST_STATE_LEN (8 + 32)
 
 /* Ed25519 over domain || msg, without copying msg around twice. */
 static int
@@ -33,9 +35,21 @@ devlist_sig_input(uint8_t **out, size_t *out_len, const uint8_t *msg, size_t len
 	return 0;
 }
 
+void
+devlist_hash(uint8_t h[32], const uint8_t *buf, size_t len)
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)DEVLIST_HASH_DOMAIN,
+	                          sizeof DEVLIST_HASH_DOMAIN - 1);
+	crypto_generichash_update(&st, buf, len);
+	crypto_generichash_final(&st, h, 32);
+}
+
 int
-devlist_make(uint8_t *out, size_t cap, const uint8_t person_sk[64], uint64_t ver,
-             const uint8_t (*recs)[X3DH_DEVREC_LEN], size_t n)
+devlist_make(uint8_t *out, size_t cap, const uint8_t person_sk[64], uint64_t seq,
+             const uint8_t *prev, const uint8_t (*recs)[X3DH_DEVREC_LEN], size_t n)
 {
 	size_t body = DEVLIST_HDR + n * X3DH_DEVREC_LEN, sl;
 	uint8_t *si;
@@ -48,8 +62,12 @@ devlist_make(uint8_t *out, size_t cap, const uint8_t person_sk[64], uint64_t ver
 		return ATT_ETOOBIG;
 	out[0] = DEVLIST_VERSION;
 	crypto_sign_ed25519_sk_to_pk(out + 1, person_sk);
-	be_put64(out + 33, ver);
-	out[41] = (uint8_t)n;
+	be_put64(out + 33, seq);
+	if (prev != NULL)
+		memcpy(out + 41, prev, 32);
+	else
+		memset(out + 41, 0, 32);
+	out[73] = (uint8_t)n;
 	for (i = 0; i < n; i++)
 		memcpy(out + DEVLIST_HDR + i * X3DH_DEVREC_LEN, recs[i], X3DH_DEVREC_LEN);
 	r = devlist_sig_input(&si, &sl, out, body);
@@ -72,7 +90,7 @@ devlist_verify(struct devlist *dl, const uint8_t *buf, size_t len, const uint8_t
 		return ATT_ETRUNCATED;
 	if (buf[0] != DEVLIST_VERSION)
 		return ATT_EVERSION;
-	n = buf[41];
+	n = buf[73];
 	if (n == 0 || n > DEVLIST_DEVICES_MAX)
 		return ATT_EARRLONG;
 	body = DEVLIST_HDR + n * X3DH_DEVREC_LEN;
@@ -88,7 +106,8 @@ devlist_verify(struct devlist *dl, const uint8_t *buf, size_t len, const uint8_t
 	if (r != 0)
 		return ATT_EAUTH;
 	memcpy(dl->person, buf + 1, 32);
-	dl->ver = be_get64(buf + 33);
+	dl->seq = be_get64(buf + 33);
+	memcpy(dl->prev, buf + 41, 32);
 	dl->n = n;
 	for (i = 0; i < n; i++) {
 		const uint8_t *rec = buf + DEVLIST_HDR + i * X3DH_DEVREC_LEN;
@@ -98,40 +117,91 @@ devlist_verify(struct devlist *dl, const uint8_t *buf, size_t len, const uint8_t
 			return r;
 		memcpy(dl->rec[i], rec, X3DH_DEVREC_LEN);
 	}
+	devlist_hash(dl->hash, buf, len);
+	memcpy(dl->raw, buf, len);
+	dl->raw_len = len;
 	return 0;
 }
 
-/* kv key for the last list version of person: a keyed hash, never the key itself. */
+/* kv key "PFX:" + a keyed hash of person, never the key itself. */
 static void
-devlist_kv_key(struct daemon *d, const uint8_t person[32], char key[32])
+devlist_kv_key(struct daemon *d, const char *pfx, const uint8_t person[32], char key[32])
 {
 	uint8_t h[8];
 	char hex[17];
 
 	crypto_generichash(h, sizeof h, person, 32, keys_storage(d->keys), 32);
 	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-	snprintf(key, 32, "dlv:%s", hex);
+	snprintf(key, 32, "%s:%s", pfx, hex);
 }
 
-static uint64_t
-devlist_last(struct daemon *d, const uint8_t person[32])
+/* The last applied list of person: 1 with seq and hash, 0 when none yet. */
+static int
+devlist_last(struct daemon *d, const uint8_t person[32], uint64_t *seq, uint8_t hash[32])
 {
-	char key[32], v[24];
+	char key[32];
+	uint8_t *v = NULL;
+	size_t len = 0;
+	int have = 0;
 
-	devlist_kv_key(d, person, key);
-	if (store_kv_get_str(d->store, key, v, sizeof v) < 0)
-		return 0;
-	return strtoull(v, NULL, 10);
+	devlist_kv_key(d, "dlv", person, key);
+	if (store_kv_get(d->store, key, &v, &len) == 0 && len == DEVLIST_STATE_LEN) {
+		*seq = be_get64(v);
+		memcpy(hash, v + 8, 32);
+		have = 1;
+	}
+	if (v != NULL)
+		store_blob_free(v, len);
+	return have;
+}
+
+/* Remembers (seq, hash) as the last list of person (inside a transaction). */
+static int
+devlist_seen(struct daemon *d, const uint8_t person[32], uint64_t seq, const uint8_t hash[32])
+{
+	char key[32];
+	uint8_t v[DEVLIST_STATE_LEN];
+
+	devlist_kv_key(d, "dlv", person, key);
+	be_put64(v, seq);
+	memcpy(v + 8, hash, 32);
+	return store_kv_set(d->store, key, v, sizeof v);
 }
 
 int
-devlist_seen(struct daemon *d, const uint8_t person[32], uint64_t ver)
+devlist_forked(struct daemon *d, const uint8_t person[32])
 {
-	char key[32], v[24];
+	uint8_t *v = NULL;
+	size_t len = 0;
 
-	devlist_kv_key(d, person, key);
-	snprintf(v, sizeof v, "%llu", (unsigned long long)ver);
-	return store_kv_set_str(d->store, key, v);
+	if (devlist_fork_get(d, person, &v, &len) != 0)
+		return 0;
+	store_blob_free(v, len);
+	return 1;
+}
+
+int
+devlist_fork_get(struct daemon *d, const uint8_t person[32], uint8_t **list, size_t *len)
+{
+	char key[32];
+
+	devlist_kv_key(d, "dlf", person, key);
+	return store_kv_get(d->store, key, list, len);
+}
+
+/* Keeps a list that contradicts the chain (a fork) for the person to see. */
+static int
+devlist_keep_fork(struct daemon *d, const struct devlist *dl)
+{
+	char key[32];
+	int r;
+
+	devlist_kv_key(d, "dlf", dl->person, key);
+	r = store_kv_set(d->store, key, dl->raw, dl->raw_len);
+	if (r >= 0)
+		fprintf(stderr, "attuned: two different device lists of one partner carry the same "
+		        "number: kept both, applied the first; verify their devices in person\n");
+	return r < 0 ? r : ATT_EEXIST;
 }
 
 int
@@ -139,10 +209,10 @@ devlist_own(struct daemon *d, uint8_t *out, size_t cap, const uint8_t *extra_rec
 {
 	struct store_device *devs = NULL;
 	uint8_t (*recs)[X3DH_DEVREC_LEN];
+	uint8_t prev[32], h[32];
 	size_t n = 0, i, k = 0;
-	struct timespec ts;
-	uint64_t ver, last;
-	int r;
+	uint64_t seq = 0;
+	int r, have;
 
 	r = store_device_list(d->store, keys_person_pk(d->keys), &devs, &n);
 	if (r < 0)
@@ -165,17 +235,20 @@ devlist_own(struct daemon *d, uint8_t *out, size_t cap, const uint8_t *extra_rec
 		}
 		memcpy(recs[k++], extra_rec, X3DH_DEVREC_LEN);
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ver = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	last = devlist_last(d, keys_person_pk(d->keys));
-	if (ver <= last)
-		ver = last + 1;
-	r = devlist_make(out, cap, keys_person_sk(d->keys), ver,
+	/* The next link of our own chain: no clock, just the previous one plus one. */
+	have = devlist_last(d, keys_person_pk(d->keys), &seq, prev);
+	if (have && seq == UINT64_MAX) {
+		free(recs);
+		return ATT_ELIMIT;
+	}
+	r = devlist_make(out, cap, keys_person_sk(d->keys), have ? seq + 1 : 1, have ? prev : NULL,
 	                 (const uint8_t (*)[X3DH_DEVREC_LEN])recs, k);
 	free(recs);
 	if (r >= 0) {
-		int e = devlist_seen(d, keys_person_pk(d->keys), ver);
+		int e;
 
+		devlist_hash(h, out, (size_t)r);
+		e = devlist_seen(d, keys_person_pk(d->keys), have ? seq + 1 : 1, h);
 		if (e < 0)
 			return e;
 	}
@@ -187,16 +260,36 @@ devlist_apply(struct daemon *d, const struct devlist *dl)
 {
 	struct store_device *devs = NULL, nd;
 	size_t n = 0, i, j;
-	int r, added = 0;
-	uint64_t now = (uint64_t)time(NULL);
+	int r, added = 0, have;
+	uint64_t now = (uint64_t)time(NULL), seq = 0;
+	uint8_t last[32];
 
-	if (dl->ver <= devlist_last(d, dl->person))
-		return ATT_EREPLAY;
+	/*
+	 * The chain: only the list right after the last one applies. Without a
+	 * last one (the first list we hear of this person) any list anchors it.
+	 */
+	have = devlist_last(d, dl->person, &seq, last);
+	if (have) {
+		int same = sodium_memcmp(dl->hash, last, 32) == 0;
+
+		if (dl->seq == seq && !same)
+			return devlist_keep_fork(d, dl);
+		if (dl->seq <= seq)
+			return ATT_EREPLAY;
+		if (dl->seq != seq + 1)
+			return ATT_ETOOFAR;   /* a skipped list, or one far ahead: refused */
+		if (sodium_memcmp(dl->prev, last, 32) != 0)
+			return devlist_keep_fork(d, dl);
+	}
 	for (i = 0; i < dl->n; i++) {
 		r = store_device_get(d->store, dl->dev[i].relay_pk, &nd);
 		if (r == 0) {
-			if (sodium_memcmp(nd.person, dl->person, 32) != 0)
-				return ATT_EAUTH;   /* a key claimed by two people: refuse the list */
+			if (sodium_memcmp(nd.person, dl->person, 32) != 0) {
+				/* Claimed by someone else first: skip it, keep the rest of the list. */
+				fprintf(stderr, "attuned: a partner's device list names a device key "
+				        "another partner claimed first: that entry is skipped\n");
+				continue;
+			}
 			continue;                   /* known (a revoked one stays revoked) */
 		}
 		if (r != ATT_ENOTFOUND)
@@ -239,6 +332,6 @@ devlist_apply(struct daemon *d, const struct devlist *dl)
 		}
 	}
 	free(devs);
-	r = devlist_seen(d, dl->person, dl->ver);
+	r = devlist_seen(d, dl->person, dl->seq, dl->hash);
 	return r < 0 ? r : added;
 }

@@ -21,12 +21,14 @@
 #include "proto/x3dh.h"
 #include "daemon/api.h"
 #include "daemon/ctx.h"
+#include "daemon/history.h"
 #include "daemon/devlist.h"
 #include "daemon/inbox.h"
 #include "daemon/keys.h"
 #include "daemon/peers.h"
 #include "daemon/prekeys.h"
 #include "daemon/relayconn.h"
+#include "daemon/rounds.h"
 #include "daemon/store.h"
 #include "daemon/sync.h"
 
@@ -74,8 +76,10 @@ inbox_add_devices(struct sync *s, const uint8_t person[32], const msgpack_object
 			return r;
 		r = store_device_get(sync_daemon(s)->store, rec.relay_pk, &dev);
 		if (r == 0) {
+			/* Claimed by another person first (attack 4): skip it, not the whole set. */
 			if (memcmp(dev.person, person, 32) != 0)
-				return ATT_EAUTH;
+				fprintf(stderr, "attuned: a partner's device record names a device key "
+				        "another partner claimed first: that device is skipped\n");
 			continue;
 		}
 		memset(&dev, 0, sizeof dev);
@@ -133,12 +137,22 @@ inner_handle(struct sync *s, const struct store_device *dev, const uint8_t *pt, 
 			r = event_unpack_plain(&res->ev, b, n, dev->person, mine);
 		if (r >= 0) {
 			r = store_event_put(d->store, &res->ev);
-			if (r == ATT_EEXIST)
+			if (r == ATT_EEXIST) {
 				r = 0;           /* a duplicate by event id: dropped */
-			else if (r >= 0)
+			} else if (r >= 0) {
 				res->have_event = 1;
+				/* In the same transaction; a summary, so status catches up if this fails. */
+				history_update(d->store, now_s());
+			}
 		}
 		if (r >= 0 && !mine)
+			store_partner_seen(d->store, dev->person, now_s());
+	} else if (msg_is_type(m, "psi") && !mine) {
+		/* A sparks or wishes round message (docs/PROTOCOL.md 9.7). */
+		r = rounds_recv(d, dev->person, root, &res->ev, &res->have_event);
+		if (r == ATT_EREPLAY || r == ATT_ENOTFOUND || r == ATT_ERANGE || r == ATT_ELIMIT)
+			r = 0;   /* a copy, or a round no longer held: nothing to keep */
+		if (r >= 0)
 			store_partner_seen(d->store, dev->person, now_s());
 	} else if (msg_is_type(m, "devlist")) {
 		struct devlist *dl = malloc(sizeof *dl);
@@ -150,6 +164,12 @@ inner_handle(struct sync *s, const struct store_device *dev, const uint8_t *pt, 
 			r = devlist_apply(d, dl);
 		if (r == ATT_EREPLAY)
 			r = 0;               /* an older list: nothing to do */
+		else if (r == ATT_ETOOFAR || r == ATT_EEXIST) {
+			/* Refused (skipped) or kept as a fork: logged; the envelope is done. */
+			if (r == ATT_ETOOFAR)
+				fprintf(stderr, "attuned: a device list that skips one was refused\n");
+			r = 0;
+		}
 		else if (r > 0) {
 			res->sessions_for = 1;
 			memcpy(res->person, dev->person, 32);

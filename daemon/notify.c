@@ -53,9 +53,13 @@ notify_text(const struct config *c, const struct event *ev, const char *who,
 	case EVENT_CHECKIN: what = "checked in"; break;
 	case EVENT_BID: what = "sent you a bid"; break;
 	case EVENT_RESPONSE: what = "answered your bid"; break;
+	case EVENT_SPARK_MATCH: what = NULL; break;
 	default: what = "changed something"; break;
 	}
-	snprintf(summary, scap, "%s %s", who, what);
+	if (what == NULL)   /* the same words whatever the notification setting */
+		snprintf(summary, scap, "You and %s are both in the mood", who);
+	else
+		snprintf(summary, scap, "%s %s", who, what);
 	if (!full)
 		return;
 	switch (ev->kind) {

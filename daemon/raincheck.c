@@ -9,6 +9,7 @@
 #include "daemon/api.h"
 #include "daemon/call.h"
 #include "daemon/ctx.h"
+#include "daemon/history.h"
 #include "daemon/notify.h"
 #include "daemon/raincheck.h"
 #include "daemon/store.h"
@@ -26,20 +27,36 @@ struct raincheck {
 
 struct raincheck_scan {
 	uint64_t done, now, next;   /* next: earliest due time after now (0 = none) */
+	struct view all;            /* our rain checks that may come due (history_raincheck_view) */
 	struct view due;            /* our responses due in (done, now] */
 };
 
+/*
+ * Sorts the window into due and next. Only a rain check that still stands
+ * counts: from our answer that stands (a changed answer drops the earlier
+ * one's rain check) to a bid its author has not taken back.
+ */
 static int
-raincheck_scan_fn(void *arg, const struct event *ev)
+raincheck_sort(struct raincheck_scan *r)
 {
-	struct raincheck_scan *r = arg;
+	size_t i;
 
-	if (!ev->mine || ev->kind != EVENT_RESPONSE || ev->raincheck == 0 || ev->raincheck <= r->done)
-		return 0;
-	if (ev->raincheck <= r->now)
-		return view_add(&r->due, ev);
-	if (r->next == 0 || ev->raincheck < r->next)
-		r->next = ev->raincheck;
+	for (i = 0; i < r->all.n; i++) {
+		const struct event *ev = &r->all.ev[i], *bid;
+
+		if (!ev->mine || ev->kind != EVENT_RESPONSE || ev->raincheck == 0 || ev->raincheck <= r->done)
+			continue;
+		if (!view_answer_stands(&r->all, ev))
+			continue;
+		if ((bid = view_find(&r->all, ev->ref)) != NULL && view_retracted(&r->all, bid))
+			continue;
+		if (ev->raincheck <= r->now) {
+			if (view_add(&r->due, ev) != 0)
+				return -1;
+		} else if (r->next == 0 || ev->raincheck < r->next) {
+			r->next = ev->raincheck;
+		}
+	}
 	return 0;
 }
 
@@ -122,11 +139,13 @@ raincheck_schedule(struct raincheck *rc)
 		return;
 	r.now = call_now();
 	r.done = raincheck_done(d);
-	if (store_event_each(d->store, r.now > 2 * VIEW_WINDOW ? r.now - 2 * VIEW_WINDOW : 0,
-	    raincheck_scan_fn, &r) != 0) {
+	/* Only our rain checks that may still come due and what decides them: not the history. */
+	if (history_raincheck_view(d->store, r.now, r.done, &r.all) != 0 || raincheck_sort(&r) != 0) {
+		view_free(&r.all);
 		view_free(&r.due);
 		return;
 	}
+	view_free(&r.all);
 	if (r.due.n > 0)
 		raincheck_fire(rc, &r.due);
 	view_free(&r.due);

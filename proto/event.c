@@ -4,6 +4,7 @@
  * side buffer first, so each map header is exact without a second pass.
  */
 #include <sodium.h>
+#include <utf8proc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ event_kind_name(enum event_kind k)
 	case EVENT_BID: return "bid";
 	case EVENT_RESPONSE: return "response";
 	case EVENT_RETRACT: return "retract";
+	case EVENT_SPARK_MATCH: return "spark-match";
 	}
 	return "?";
 }
@@ -55,7 +57,8 @@ event_kind_name(enum event_kind k)
 static int
 event_kind_parse(const char *s, size_t n)
 {
-	static const enum event_kind kinds[] = { EVENT_CHECKIN, EVENT_BID, EVENT_RESPONSE, EVENT_RETRACT };
+	static const enum event_kind kinds[] = { EVENT_CHECKIN, EVENT_BID, EVENT_RESPONSE, EVENT_RETRACT,
+	    EVENT_SPARK_MATCH };
 	size_t i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -139,13 +142,16 @@ fail(char *why, size_t cap, int err, const char *fmt, const char *what)
 }
 
 /*
- * Counts code points of valid UTF-8 without control characters (newline
- * and tab are allowed where allow_nl); -1 when invalid.
+ * Counts the characters of valid UTF-8 without control characters (newline
+ * and tab are allowed where allow_nl) as a person counts them: extended
+ * grapheme clusters (UAX #29, by utf8proc), so a family emoji or a flag is
+ * one, the same count the clients show. -1 when invalid.
  */
 static long
 text_chars(const char *s, int allow_nl)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	utf8proc_int32_t prev = -1, state = 0;
 	long n = 0;
 
 	while (*p != '\0') {
@@ -180,7 +186,9 @@ text_chars(const char *s, int allow_nl)
 		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
 			return -1;
 		p += len;
-		n++;
+		if (prev < 0 || utf8proc_grapheme_break_stateful(prev, (utf8proc_int32_t)cp, &state))
+			n++;
+		prev = (utf8proc_int32_t)cp;
 	}
 	return n;
 }
@@ -260,6 +268,10 @@ event_validate(const struct event *ev, char *why, size_t cap)
 	case EVENT_RETRACT:
 		if (is_zero(ev->ref, EVENT_ID_LEN))
 			return fail(why, cap, ATT_EINVAL, "%s is missing", "ref");
+		break;
+	case EVENT_SPARK_MATCH:
+		if (ev->mine || ev->nto != 0)
+			return fail(why, cap, ATT_EINVAL, "a %s is the partner's and has no audience", "spark-match");
 		break;
 	default:
 		return fail(why, cap, ATT_EUNKNOWNTYPE, "unknown event kind%s", "");
@@ -459,6 +471,8 @@ event_fields(struct mapw *w, const struct event *ev, const uint8_t *reader, int 
 		break;
 	case EVENT_RETRACT:
 		mapw_bin(w, "ref", ev->ref, EVENT_ID_LEN);
+		break;
+	case EVENT_SPARK_MATCH:
 		break;
 	}
 }
@@ -713,6 +727,11 @@ event_unpack(struct event *ev, const uint8_t *buf, size_t len, int mode)
 	case EVENT_RETRACT:
 		r = get_id(m, "ref", ev->ref, 0);
 		break;
+	case EVENT_SPARK_MATCH:
+		/* Local only: never taken from a plaintext (docs/PROTOCOL.md 9.7). */
+		if (mode != MODE_STORE)
+			r = ATT_EPERM;
+		break;
 	}
 	if (r == 0)
 		r = event_validate(ev, NULL, 0);
@@ -839,6 +858,11 @@ event_pack_api(msgpack_packer *pk, const struct event *ev, event_name_fn name,
 	case EVENT_RETRACT:
 		event_id_hex(ev->ref, hex);
 		mapw_str(&w, "ref", hex);
+		break;
+	case EVENT_SPARK_MATCH:
+		/* "type" and "name" are what scripts read (issue 14's contract). */
+		mapw_str(&w, "type", "spark-match");
+		mapw_str(&w, "name", name_of(name, arg, ev->author));
 		break;
 	}
 	mapw_finish(&w, pk, extra_fields);

@@ -24,7 +24,7 @@ struct msg_out;
 
 #define EVENT_ID_LEN      16
 #define EVENT_KEY_LEN     32
-#define EVENT_NOTE_CHARS  280            /* Unicode code points */
+#define EVENT_NOTE_CHARS  280            /* characters: extended grapheme clusters */
 #define EVENT_NOTE_MAX    (280 * 4)      /* bytes */
 #define EVENT_WORD_MAX    32             /* one tag / offer / reason / kind, bytes */
 #define EVENT_WORDS_MAX   16             /* tags, open_to, reason, offer: count */
@@ -36,6 +36,9 @@ enum event_kind {
 	EVENT_BID = 2,
 	EVENT_RESPONSE = 3,
 	EVENT_RETRACT = 4,
+	/* Local only, never sent to anyone: both partners sparked (docs/PROTOCOL.md
+	 * 9.7). author = the partner, mine = 0; each side writes its own. */
+	EVENT_SPARK_MATCH = 5,
 };
 
 enum event_answer { ANSWER_NONE = 0, ANSWER_YES, ANSWER_NOT_TONIGHT, ANSWER_LATER };

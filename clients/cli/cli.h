@@ -30,7 +30,7 @@ enum cli_key {
 	K_MOOD = 256, K_DESIRE, K_CAPACITY, K_TAG, K_OPEN_TO, K_RESPONSIVE, K_NOTE,
 	K_TO, K_ONLY, K_UNTIL, K_KIND, K_AT, K_YES, K_NOT_TONIGHT, K_LATER, K_ANSWER,
 	K_REASON, K_OFFER, K_RAINCHECK, K_SINCE, K_NAME, K_RELAY, K_INVITE, K_TELL,
-	K_CONFIRM, K_NOT_RESPONSIVE, K_PASSPHRASE, K_REMOVE,
+	K_CONFIRM, K_NOT_RESPONSIVE, K_PASSPHRASE, K_REMOVE, K_CANCEL, K_FOR,
 };
 
 struct cli_flag {
@@ -143,6 +143,8 @@ int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_partners(struct cli *c, int argc, char **argv);
 int cmd_devices(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_spark(struct cli *c, int argc, char **argv);
+int cmd_wishes(struct cli *c, int argc, char **argv);
 
 /* The QR code of text on a terminal (half blocks); nothing when it cannot be made. */
 void qr_print(FILE *f, const char *text, int unicode);

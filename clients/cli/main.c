@@ -96,6 +96,13 @@ static const struct cli_flag passphrase_flags[] = {
 	{ "remove", K_REMOVE, NULL, "remove the passphrase (attuned no longer starts locked)" },
 	{ NULL, 0, NULL, NULL }
 };
+static const struct cli_flag spark_flags[] = {
+	{ "to", K_TO, "NAME", "the partner you are in the mood for" },
+	{ "for", K_FOR, "DURATION", "how long the spark stays open: 30m, 2h (default), at most 12h" },
+	{ "cancel", K_CANCEL, "NAME", "withdraw your spark for NAME" },
+	JSON_FLAG,
+	{ NULL, 0, NULL, NULL }
+};
 static const struct cli_flag no_flags[] = {
 	{ NULL, 0, NULL, NULL }
 };
@@ -158,6 +165,22 @@ static const struct cli_cmd commands[] = {
 	  "this device. Silent by default: NAME is told nothing. --tell sends a farewell.",
 	  unpair_flags, 1, cmd_unpair },
 	{ "export", "[--json]", "everything this device holds, as JSON", NULL, json_only_flags, 1, cmd_export },
+	{ "spark", "--to NAME [--for DURATION] | --cancel NAME [--json]",
+	  "say \"I'm in the mood for you\", shown only if NAME says it too",
+	  "If NAME also sparks for you while both sparks are open, you are both told\n"
+	  "(\"You're both in the mood\"). If not, nobody ever learns that anyone sparked,\n"
+	  "not even afterwards: the two daemons compare in a private round every few\n"
+	  "minutes whether or not anyone sparked. --json prints {\"id\",\"until\"}.",
+	  spark_flags, 1, cmd_spark },
+	{ "wishes", "[set ITEM yes|maybe|no | compare NAME | maybe-tier on|off] [--json]",
+	  "your private yes/maybe/no list, compared so that only shared yeses show",
+	  "Without arguments, lists the catalogue with your answers. `set` answers an item\n"
+	  "(a catalogue id or your own words). `compare NAME` runs a round with NAME's\n"
+	  "daemon (one per partner per day) and prints the items you both said yes to\n"
+	  "(--json: {\"both\":[...],\"maybe\":[...]}); NAME sees the same, and nothing else\n"
+	  "of your list. With `maybe-tier on` on both sides, items you both said at least\n"
+	  "maybe to are shown too. A changed answer counts from the next round.",
+	  json_only_flags, 1, cmd_wishes },
 	{ "unlock", "", "give attuned the passphrase after it started (reads it from the terminal or stdin)",
 	  "Needed after each start of attuned when the history is protected by a passphrase\n"
 	  "(`attune init --passphrase` or `attune passphrase`).", no_flags, 1, cmd_unlock },
@@ -379,6 +402,11 @@ cli_daemon_err(struct cli *c, const struct attune_reply *rep)
 		    "person", detail);
 	if (strcmp(code, "not-allowed") == 0)
 		return cli_err(CLI_EXIT_FAIL, "not allowed%s", detail);
+	/* The consent rules (one live bid each, a pause after a no, closed bids): attuned's sentence says why. */
+	if (strcmp(code, "bid-open") == 0 || strcmp(code, "bid-paused") == 0 ||
+	    strcmp(code, "bid-closed") == 0 || strcmp(code, "bid-retracted") == 0 ||
+	    strcmp(code, "already-retracted") == 0)
+		return cli_err(CLI_EXIT_FAIL, "%s", msg[0] ? msg : code);
 	return cli_err(CLI_EXIT_FAIL, "attuned refused: %s [%s]", msg[0] ? msg : "no reason given",
 	    code);
 }

@@ -229,10 +229,10 @@ response_line(FILE *f, const msgpack_object *ev, const struct render_opts *o, in
 
 	name(f, ev, "author", o);
 	if (brief) {
-		fputs(": ", f);
+		fputs(flag(ev, "changed") ? " changed the answer to: " : ": ", f);
 	} else {
 		short_id(id, ev, "bid");
-		fprintf(f, " answered [%s]: ", id);
+		fprintf(f, flag(ev, "changed") ? " changed the answer [%s] to: " : " answered [%s]: ", id);
 	}
 	on(f, o, BOLD);
 	fputs(vocab_answer_text(field(ev, "answer", answer, sizeof(answer))), f);
@@ -248,6 +248,12 @@ response_line(FILE *f, const msgpack_object *ev, const struct render_opts *o, in
 	if (num(ev, "raincheck", &rc)) {
 		when_at(when, sizeof(when), (time_t)rc, o->now);
 		fprintf(f, "%srain check %s", sep(o), when);
+	}
+	if (flag(ev, "replaced")) {
+		fputs(sep(o), f);
+		on(f, o, DIM);
+		fputs("(replaced by a later answer)", f);
+		on(f, o, RESET);
 	}
 	fputc('\n', f);
 	note_line(f, ev, indent, o);
@@ -286,6 +292,10 @@ render_event(FILE *f, const msgpack_object *ev, const struct render_opts *o)
 		name(f, ev, "author", o);
 		short_id(id, ev, "ref");
 		fprintf(f, " took back [%s]\n", id);
+	} else if (strcmp(kind, "spark-match") == 0) {
+		fputs("You and ", f);
+		name(f, ev, "author", o);
+		fputs(" are both in the mood\n", f);
 	} else if (strcmp(kind, "raincheck_due") == 0) {
 		char who[NAME_MAX_SHOW + 1];
 
@@ -548,6 +558,11 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 			}
 			fputc('\n', f);
 		}
+		if (num(&arr[i], "spark_match", &v)) {
+			when_ago(when, sizeof(when), (time_t)v, o->now);
+			fputs("  You're both in the mood (", f);
+			fprintf(f, "%s)\n", when);
+		}
 	}
 	if (msg_get_array(st, "bids_to_me", SIZE_MAX, &arr, &n) == 0 && n > 0) {
 		section(f, "Bids to you (answer with attune respond ID --yes|--not-tonight|--later):", o);
@@ -643,6 +658,11 @@ render_partners(FILE *f, const msgpack_object *rep, const struct render_opts *o)
 			fprintf(f, "%slast heard from %s", sep(o), when);
 		}
 		fputc('\n', f);
+		if (flag(&arr[i], "devices_disagree")) {
+			fputs("  ", f);
+			name(f, &arr[i], "name", o);
+			fputs("'s devices disagree: verify in person (compare safety numbers)\n", f);
+		}
 	}
 }
 

@@ -86,19 +86,20 @@ check "--only desire= : the sentence" has "$ERR" "--only 'desire=' names nobody"
 check "none of these sent anything" test "$(nevents alex)" -eq "$before"
 
 # A bare bid on a terminal asks what and for whom; Enter is not "everyone".
-OUT=$(onterm alex "" "" nobody "sam" -- "$ATTUNE" bid) && RC=0 || RC=$?
+OUT=$(onterm alex "" "" nobody "jo" -- "$ATTUNE" bid) && RC=0 || RC=$?
 check "bid on a terminal: sent" test "$RC" -eq 0
 check "it asks what, Enter meaning tonight" has "$OUT" 'What would you like \(tonight, cuddle.*Enter: tonight\):'
 check "it asks for whom, listing the partners" has "$OUT" 'Who is it for \((Sam, Jo|Jo, Sam)\):'
 check "Enter is refused: a bid goes to someone" has "$OUT" 'a bid goes to someone'
 check "a name that is no partner is refused" has "$OUT" "no partner is called 'nobody'"
-check "sam gets the bid (typed 'sam')" until_has sam '^  Alex - tonight\?' status
-as jo status
-check "jo does not" lacks "$OUT" 'tonight\?'
+check "jo gets the bid (typed 'jo')" until_has jo '^  Alex - tonight\?' status
+as sam status
+check "sam does not" lacks "$OUT" 'tonight\?'
 
 # Names match ignoring case everywhere (issue 13: `bid --to sam` was refused).
 as alex bid --to sam --kind sex
 check "bid --to sam (lowercase): sent" test "$RC" -eq 0
+SEX=$OUT
 as alex checkin --mood 4 --desire 4 --capacity 3 --to SAM,jo --only desire=sAm --note "for both"
 check "checkin --to SAM,jo --only desire=sAm: sent" test "$RC" -eq 0
 as alex status --json
@@ -106,12 +107,16 @@ check "stored with the partners' own spelling" json "$OUT" \
 	'sorted(d["me"]["checkin"]["to"]) == ["Jo", "Sam"] and d["me"]["checkin"]["only"]["desire"] == ["Sam"]'
 
 # Plain wording (issue 13: "sex? just now - just now", "tonight? in 0 min until in 1 min").
+check "the bid without a window shows its time once" until_has sam '^  Alex - sex\? - just now  \[' status
+check "no 'just now - just now'" lacks "$OUT" 'just now - just now'
+as alex retract "$SEX"
+check "alex takes it back" test "$RC" -eq 0
 as alex bid --to Sam --kind walk --until +1m
 check "a bid with a window a minute long" test "$RC" -eq 0
+WALK=$OUT
 check "sam sees it until a clock time" until_has sam '^  Alex - walk\? until [0-9]{2}:[0-9]{2} - just now  \[' status
-check "the bid without a window shows its time once" has "$OUT" '^  Alex - sex\? - just now  \['
 check "no 'in 0 min' anywhere" lacks "$OUT" 'in 0 min'
-check "no 'just now - just now'" lacks "$OUT" 'just now - just now'
+as alex retract "$WALK"
 as alex bid --to Sam --kind date --at "next friday" --until "next friday 23:00"
 check "bid --at 'next friday': understood" test "$RC" -eq 0
 check "sam sees the day and the end as a clock time" until_has sam '^  Alex - date\? [A-Za-z]+ 20:00 until 23:00 ' status
@@ -121,6 +126,20 @@ check "respond --raincheck 'dec 24': understood" test "$RC" -eq 0
 as sam status --json
 check "the rain check is on the 24th of December, 20:00" json "$OUT" \
 	'(lambda t: (t.tm_mon, t.tm_mday, t.tm_hour))(__import__("time").localtime([r["at"] for r in d["rainchecks"] if r["bid"] == "'"$BID"'"][0])) == (12, 24, 20)'
+
+# A bid closes at the end of its window: answering it then is refused, saying why.
+TEA=$(ATTUNE_HOME="$T_DIR/alex" "$BUILD/tools/apic" bid kind=tea 'to[]=Sam' until_ts=$(($(date +%s) + 2)) | python3 -c 'import json,sys; print(json.load(sys.stdin)["event_id"])')
+check "a bid with a window two seconds long" has "$TEA" '^[0-9a-f]{32}$'
+check "sam gets it" until_has sam "tea\?" status
+sleep 3
+as sam respond "$TEA" --yes
+check "answering a closed bid: exit 1" test "$RC" -eq 1
+check "says it closed" has "$ERR" 'that bid closed .*\(its window ended\): there is nothing to answer'
+as sam status
+check "a closed bid leaves status" lacks "$OUT" 'tea\?'
+as alex bid --to Sam --kind tea
+check "a closed bid is no longer live: a new one may go" test "$RC" -eq 0
+as alex retract "$OUT"
 
 # Contradictions and bad input: exit 2 with the sentence.
 as alex checkin --mood 3 --desire 2 --capacity 3 --responsive --not-responsive
@@ -150,10 +169,31 @@ check "a typo: exit 2 with a suggestion" has "$ERR" 'did you mean "crossover"'
 as sam pair 42-crossover
 check "a code with too few parts: exit 2" test "$RC" -eq 2
 
+# "Rather not say" for each level; at least one is said.
+as alex checkin --desire skip --capacity - --mood "rather not say" </dev/null
+check "all three 'rather not say': exit 2" test "$RC" -eq 2
+check "says at least one" has "$ERR" 'say at least one of mood, desire and capacity'
+as alex checkin --mood 3 --desire skip --to Sam </dev/null
+check "mood only (desire skipped, capacity not given): sent" test "$RC" -eq 0
+as alex status --json
+check "the check-in holds mood only" json "$OUT" \
+	'd["me"]["checkin"]["mood"] == 3 and "desire" not in d["me"]["checkin"] and "capacity" not in d["me"]["checkin"]'
+check "sam sees the mood and nothing of the rest" until_has sam '^Alex - just now - mood 3/5$' status
+OUT=$(onterm alex - 4 - "" "" "" "" Sam "" -- "$ATTUNE" checkin) && RC=0 || RC=$?
+check "on a terminal each level may be '-' (rather not say)" test "$RC" -eq 0
+check "the prompt says so" has "$OUT" 'Mood \(1 awful.*5 great; - rather not say\):'
+as alex status --json
+check "only desire was said" json "$OUT" \
+	'd["me"]["checkin"]["desire"] == 4 and "mood" not in d["me"]["checkin"] and "capacity" not in d["me"]["checkin"]'
+
 # Notes count what a person sees (issue 13: 40 emoji were "320 characters").
 acute=$(printf 'e\xcc\x81%.0s' $(seq 1 281))
 as alex checkin --mood 3 --desire 2 --capacity 3 --note "$acute"
 check "281 accented letters (562 code points): refused as 281 characters" has "$ERR" 'the note has 281 characters: at most 280 fit'
+acute=$(printf 'e\xcc\x81%.0s' $(seq 1 280))
+as alex checkin --mood 3 --desire 2 --capacity 3 --to Sam --note "$acute"
+check "280 of them (560 code points) are sent: attuned counts the same way" test "$RC" -eq 0
+check "and sam receives the note" until_has sam "$acute" status
 
 # Devices by a unique start of their id (issue 13: `attune revoke f738`).
 cli_daemon_start alex2
@@ -181,8 +221,14 @@ OUT=$(ATTUNE_HOME="$T_DIR/alex" COLUMNS=40 "$ATTUNE" log --since 60d)
 check "log --since 60d in 40 columns: a cell a week" has "$OUT" '^Trend, one cell a week over 9 weeks'
 
 # unpair matches the name ignoring case too.
+as alex status --json
+check "before: alex's bid to jo is open" json "$OUT" '"tonight" in [b["bid_kind"] for b in d["bids_from_me"]]'
 as alex unpair jo --yes
 check "unpair jo (lowercase): unpaired from Jo" has "$OUT" '^Unpaired from Jo\.'
+as alex status --json
+check "a bid to someone no longer a partner closes (leaves status)" json "$OUT" '"tonight" not in [b["bid_kind"] for b in d["bids_from_me"]]'
+as alex log --json
+check "the log shows it closed" json "$OUT" '[e["state"] for e in d["events"] if e["kind"] == "bid" and e["bid_kind"] == "tonight"] == ["closed"]'
 
 # A stale socket: the file is left, nobody listens.
 mkdir -p -m 700 "$T_DIR/stale"

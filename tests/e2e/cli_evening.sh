@@ -108,10 +108,10 @@ as alex bid --to Sam --kind tonight --note "come to bed early?"
 BID=$OUT
 check "bid prints the bid's id alone when not on a terminal" has "$BID" '^[0-9a-f]{32}$'
 as alex bid --to Sam --kind cuddle --json
-check "bid --json: {id, queued}" json "$OUT" 'len(d["id"]) == 32 and d["queued"] >= 1'
-BID2=$(jval "$OUT" 'd["id"]')
-check "sam sees both bids to her" until_has sam "\[${BID2:0:8}\]" status
-check "with the first one's kind" has "$OUT" "^  Alex - tonight\? - .*\[${BID:0:8}\]$"
+check "a second bid to sam while the first is open: refused (one at a time), exit 1" test "$RC" -eq 1
+check "it says why and how to take the first back" has "$ERR" "your bid to Sam \[${BID:0:8}\] is still open: one at a time"
+check "sam sees the bid to her" until_has sam "\[${BID:0:8}\]" status
+check "with its kind" has "$OUT" "^  Alex - tonight\? - .*\[${BID:0:8}\]$"
 check "and its note" has "$OUT" '^    "come to bed early\?"$'
 check "sam's watch printed the bid as it arrived" wait_for_line "$T_DIR/watch.sam" "\"kind\":\"bid\".*\"id\":\"$BID\"|\"id\":\"$BID\".*\"kind\":\"bid\""
 check "every watch line is one JSON document" python3 -c '
@@ -143,8 +143,18 @@ check "sam's rain check is hers, for alex" json "$OUT" \
 	'[(r["who"], r["mine"]) for r in d["rainchecks"]] == [("Alex", True)]'
 check "an answered bid is no longer open for sam" json "$OUT" \
 	'"'"$BID"'" not in [b["id"] for b in d["bids_to_me"]]'
+as alex bid --to Sam --kind cuddle
+check "after sam's not tonight, no new bid to her until her rain check: exit 1" test "$RC" -eq 1
+check "it says until when, and why" has "$ERR" 'Sam said not tonight: no new bid to them until .* a bid is an invitation, not a request'
 as sam respond "$BID" --yes
-check "answering twice is refused or harmless (no crash)" test "$RC" -le 1
+check "sam changes her answer: one answer per bid, the new one stands" has "$OUT" '^Changed your answer to: yes \['
+check "alex sees which answer stands, and that it changed" until_has alex '^    Sam changed the answer to: yes$' status
+as alex status --json
+check "status --json: only the standing answer, marked changed" json "$OUT" \
+	'[(a["answer"], a.get("changed")) for b in d["bids_from_me"] if b["id"] == "'"$BID"'" for a in b["answers"]] == [("yes", True)]'
+check "the replaced answer's rain check is gone" json "$OUT" 'd["rainchecks"] == []'
+check "alex's watch says sam changed the answer" wait_for_line "$T_DIR/watch.alex" \
+	"Sam changed the answer \[${BID:0:8}\] to: yes"
 
 # A rain check due now becomes a reminder for sam, who gave it.
 as alex bid --to Sam --kind walk
@@ -155,10 +165,18 @@ check "sam answers later, rain check now" test "$RC" -eq 0
 check "sam's watch gets the reminder" wait_for_line "$T_DIR/watch.sam" '"kind":"raincheck_due".*"who":"Alex"'
 check "sam's status lists it as due" until_has sam "^  due now - your rain check for Alex  \[${BID3:0:8}\]" status
 
-# Retraction: alex takes back the cuddle bid; it leaves sam's status.
+# Retraction: alex takes back a cuddle bid; it leaves sam's status.
+as alex bid --to Sam --kind cuddle --json
+check "bid --json: {id, queued}" json "$OUT" 'len(d["id"]) == 32 and d["queued"] >= 1'
+BID2=$(jval "$OUT" 'd["id"]')
+check "sam sees it" until_has sam "\[${BID2:0:8}\]" status
 as alex retract "$BID2"
 check "alex retracts the second bid" has "$OUT" '^Taken back'
 check "it leaves sam's open bids" until_has sam '"bids_to_me": ?\[\]' status --json
+as alex retract "$BID2"
+check "retracting twice: 'already taken back', exit 1" test "$RC" -eq 1 -a -n "$(printf '%s' "$ERR" | grep 'already taken back')"
+as sam respond "${BID2:0:8}" --yes
+check "answering a retracted bid: refused, exit 1, saying why" has "$ERR" 'that bid was taken back: there is nothing to answer'
 as sam retract "$BID2"
 check "sam cannot retract alex's bid" test "$RC" -eq 1
 

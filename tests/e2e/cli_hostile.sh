@@ -57,7 +57,7 @@ sleep 0.5
 ATTUNE_HOME="$T_DIR/jo" "$APIC" checkin mood=2 desire=1 capacity=2 "tags[]=cozy" \
 	note="reversed" >/dev/null
 check "the hostile check-in is sent" test $? -eq 0
-ATTUNE_HOME="$T_DIR/jo" "$APIC" bid kind=cuddle note="come here" >/dev/null
+ATTUNE_HOME="$T_DIR/jo" "$APIC" bid kind=cuddle 'to[]=Alex' note="come here" >/dev/null
 check "the hostile bid is sent" test $? -eq 0
 
 check "alex sees the check-in" until_has alex 'reversed' status

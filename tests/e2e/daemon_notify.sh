@@ -63,7 +63,7 @@ printf '[notifications]\nmode = full\n' >"$T_DIR/alex/attuned.conf"
 daemon_start alex
 ok $? "Alex restarts with notifications = full"
 check "Alex reconnects" wait_until 10 connected alex
-api sam bid kind=cuddle note="papaya-invite" >/dev/null
+api sam bid kind=cuddle 'to[]=Alex' note="papaya-invite" >/dev/null
 check "full: Alex is told about the bid" notified 2 "Sam sent you a bid"
 check "full: the note is shown" grep -q "papaya-invite" "$T_DIR/mon.out"
 

@@ -606,10 +606,14 @@ link_up(struct link *l)
 		PQsendQueryParams(l->conn, "LISTEN attune_mailbox", 0, NULL, NULL, NULL, NULL, 0);
 		nq++;
 	} else {
-		/* Stored before acknowledged: never weaker than on, whatever the server default. */
-		PQsendQueryParams(l->conn, "SELECT set_config('synchronous_commit', CASE"
-		    " current_setting('synchronous_commit') WHEN 'off' THEN 'on' ELSE"
-		    " current_setting('synchronous_commit') END, false)", 0, NULL, NULL, NULL, NULL, 0);
+		/*
+		 * Stored (on the synchronous standby too) before acknowledged: off, local
+		 * and remote_write become on; on and remote_apply stay as they are.
+		 */
+		PQsendQueryParams(l->conn, "SELECT set_config('synchronous_commit', CASE WHEN"
+		    " current_setting('synchronous_commit') IN ('off', 'local', 'remote_write')"
+		    " THEN 'on' ELSE current_setting('synchronous_commit') END, false)", 0, NULL, NULL,
+		    NULL, NULL, 0);
 		nq++;
 	}
 	l->setup.nq = nq;

@@ -64,6 +64,7 @@ TUTIL_SRC  := $(sort $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 BENCH_SRC  := $(sort $(wildcard bench/*.c))
 FUZZ_SRC   := $(sort $(wildcard fuzz/fuzz_*.c))
+EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -77,6 +78,7 @@ TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 REPLAY_BINS:= $(patsubst fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
 FUZZ_BINS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 PROGRAMS   := $(RELAY_BIN) $(DAEMON_BIN) $(CLI_BIN)
 
 .PHONY: all check check-pg asan fuzz fuzz-build bench soak demo deps install uninstall clean \
@@ -142,6 +144,11 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_OBJS) $(LIBATTUNE)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
 
+# Examples are hosts of the core: its modules (the daemon's, without main.c) and proto.
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(call NOMAIN,$(DAEMON_SRC)) $(LIBATTUNE)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
+
 # Corpus replay: the fuzz target with a plain main(), built by the normal
 # compiler, so `make check` replays every corpus as a regression test.
 $(BUILD)/replay/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay_main.o $(TEST_OBJS) $(LIBATTUNE)
@@ -152,7 +159,7 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(TEST_OBJS) $(LIBATTUNE)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
 
-test-bins: all $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS)
+test-bins: all $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS) $(EXAMPLE_BINS)
 
 check: need-deps
 	$(Q)$(MAKE) --no-print-directory test-bins

@@ -587,7 +587,7 @@ static void
 link_up(struct link *l)
 {
 	struct pgstore *ps = l->ps;
-	char name[8];
+	char name[16];	/* "q" and any int: -O1 builds warn at 8 */
 	int i, nq = 0;
 
 	l->state = L_UP;

@@ -137,6 +137,10 @@ cmd_account_revoke(struct call *k)
 	size_t nd, i;
 	int r;
 
+	/* Lists are signed by the person key, and only the identity device holds it. */
+	if (!keys_is_identity(k->d->keys))
+		return call_fail(k, "not-allowed", "only your identity device (where you ran "
+		    "attune init) can revoke devices: run attune revoke there");
 	r = msg_get_strz(k->m, "device", want, sizeof(want));
 	if (r == ATT_ESTRLONG)
 		return call_fail(k, "not-found", "no device has that id: see attune devices");

@@ -214,6 +214,9 @@ devlist_own(struct daemon *d, uint8_t *out, size_t cap, const uint8_t *extra_rec
 	uint64_t seq = 0;
 	int r, have;
 
+	/* Only the identity device holds the person key that signs lists. */
+	if (keys_person_sk(d->keys) == NULL)
+		return ATT_EPERM;
 	r = store_device_list(d->store, keys_person_pk(d->keys), &devs, &n);
 	if (r < 0)
 		return r;
@@ -289,6 +292,14 @@ devlist_apply(struct daemon *d, const struct devlist *dl)
 				fprintf(stderr, "attuned: a partner's device list names a device key "
 				        "another partner claimed first: that entry is skipped\n");
 				continue;
+			}
+			if (nd.record_len == 0) {
+				/* Our own row as a linked device: its certified record, at last. */
+				nd.record_len = X3DH_DEVREC_LEN;
+				memcpy(nd.record, dl->rec[i], X3DH_DEVREC_LEN);
+				r = store_device_put(d->store, &nd);
+				if (r < 0)
+					return r;
 			}
 			continue;                   /* known (a revoked one stays revoked) */
 		}

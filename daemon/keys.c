@@ -30,13 +30,14 @@ struct keys {
 	uint8_t dh_sk[32], dh_pk[32];
 	uint8_t relay_sk[32], relay_pk[32];
 	uint8_t storage[32];
+	int identity;               /* holds person_sk: the device that created the identity */
 	int locked;                 /* storage is still wrapped */
 	uint8_t wrapped[WRAP_LEN];  /* the wrapped form while locked (not secret) */
 };
 
 /* File names, in the order destroyed: storage first (it unlocks the history). */
 static const char *const key_files[] = {
-	"storage.key", "person.key", "sign.key", "dh.key", "relay.key",
+	"storage.key", "person.key", "sign.key", "dh.key", "relay.key", "person.pub",
 };
 
 static int
@@ -104,10 +105,23 @@ keys_alloc(void)
 static void
 keys_derive(struct keys *k)
 {
-	crypto_sign_ed25519_sk_to_pk(k->person_pk, k->person_sk);
+	if (k->identity)
+		crypto_sign_ed25519_sk_to_pk(k->person_pk, k->person_sk);
 	crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
 	crypto_scalarmult_base(k->dh_pk, k->dh_sk);
 	crypto_scalarmult_base(k->relay_pk, k->relay_sk);
+}
+
+/* Fresh device keys (sign, dh, relay) and storage key. */
+static void
+keys_fresh_device(struct keys *k)
+{
+	uint8_t pk[32];
+
+	crypto_sign_ed25519_keypair(pk, k->sign_sk);
+	randombytes_buf(k->dh_sk, 32);
+	randombytes_buf(k->relay_sk, 32);
+	crypto_aead_xchacha20poly1305_ietf_keygen(k->storage);
 }
 
 int
@@ -120,7 +134,12 @@ keys_load(struct keys **out, const char *dir)
 	k = keys_alloc();
 	if (k == NULL)
 		return ATT_ENOMEM;
-	if ((r = key_read(dir, "person.key", k->person_sk, 64)) != 0 ||
+	/* A linked device holds only the person's public key (person.pub). */
+	r = key_read(dir, "person.key", k->person_sk, 64);
+	k->identity = r == 0;
+	if (r == ATT_ENOTFOUND)
+		r = key_read(dir, "person.pub", k->person_pk, 32);
+	if (r != 0 ||
 	    (r = key_read(dir, "sign.key", k->sign_sk, 64)) != 0 ||
 	    (r = key_read(dir, "dh.key", k->dh_sk, 32)) != 0 ||
 	    (r = key_read(dir, "relay.key", k->relay_sk, 32)) != 0 ||
@@ -216,14 +235,12 @@ keys_create(struct keys **out, const char *dir, const uint8_t *person_sk)
 	k = keys_alloc();
 	if (k == NULL)
 		return ATT_ENOMEM;
+	k->identity = 1;
 	if (person_sk != NULL)
 		memcpy(k->person_sk, person_sk, 64);
 	else
 		crypto_sign_ed25519_keypair(seedless_pk, k->person_sk);
-	crypto_sign_ed25519_keypair(seedless_pk, k->sign_sk);
-	randombytes_buf(k->dh_sk, 32);
-	randombytes_buf(k->relay_sk, 32);
-	crypto_aead_xchacha20poly1305_ietf_keygen(k->storage);
+	keys_fresh_device(k);
 	keys_derive(k);
 	/* storage.key last: its presence is what keys_load needs to succeed. */
 	if ((r = key_write(dir, "person.key", k->person_sk, 64)) != 0 ||
@@ -237,6 +254,53 @@ keys_create(struct keys **out, const char *dir, const uint8_t *person_sk)
 	}
 	*out = k;
 	return 0;
+}
+
+int
+keys_new_device(struct keys **out)
+{
+	struct keys *k = keys_alloc();
+
+	*out = NULL;
+	if (k == NULL)
+		return ATT_ENOMEM;
+	keys_fresh_device(k);
+	keys_derive(k);
+	*out = k;
+	return 0;
+}
+
+int
+keys_save_linked(struct keys *k, const char *dir, const uint8_t person_pk[32])
+{
+	struct keys *existing;
+	int r;
+
+	if (k->identity)
+		return ATT_ESTATE;
+	r = keys_load(&existing, dir);
+	if (r == 0) {
+		keys_free(existing);
+		return ATT_EEXIST;
+	}
+	if (keyfile_mkdir(dir) != 0)
+		return ATT_EIO;
+	memcpy(k->person_pk, person_pk, 32);
+	if ((r = key_write(dir, "person.pub", k->person_pk, 32)) != 0 ||
+	    (r = key_write(dir, "sign.key", k->sign_sk, 64)) != 0 ||
+	    (r = key_write(dir, "dh.key", k->dh_sk, 32)) != 0 ||
+	    (r = key_write(dir, "relay.key", k->relay_sk, 32)) != 0 ||
+	    (r = key_write(dir, "storage.key", k->storage, 32)) != 0) {
+		keys_destroy(dir);
+		return r;
+	}
+	return 0;
+}
+
+int
+keys_is_identity(const struct keys *k)
+{
+	return k->identity;
 }
 
 void
@@ -263,7 +327,7 @@ keys_destroy(const char *dir)
 }
 
 const uint8_t *keys_person_pk(const struct keys *k) { return k->person_pk; }
-const uint8_t *keys_person_sk(const struct keys *k) { return k->person_sk; }
+const uint8_t *keys_person_sk(const struct keys *k) { return k->identity ? k->person_sk : NULL; }
 const uint8_t *keys_sign_pk(const struct keys *k) { return k->sign_pk; }
 const uint8_t *keys_sign_sk(const struct keys *k) { return k->sign_sk; }
 const uint8_t *keys_dh_pk(const struct keys *k) { return k->dh_pk; }

@@ -2,8 +2,11 @@
  * This device's secrets, one 0600 file each in the 0700 keys folder, held in
  * sodium_malloc memory (guarded, locked, wiped on free):
  *
- *   person.key   Ed25519 identity of the person (64-byte secret key; shared
- *                by all of the person's devices, brought over by `link`)
+ *   person.key   Ed25519 identity of the person (64-byte secret key), only on
+ *                the device that created the identity (the identity device):
+ *                it certifies the person's other devices and signs lists
+ *   person.pub   the person's public key, instead, on a linked device: a
+ *                linked device's keys are not the person (issue 11)
  *   sign.key     Ed25519 device signing key (signs prekeys)
  *   dh.key       X25519 device identity key (X3DH)
  *   relay.key    X25519 Noise static key: how the relay addresses the device
@@ -31,6 +34,12 @@ int keys_load(struct keys **out, const char *dir);
  * otherwise this device joins that person (link). ATT_EEXIST if keys exist.
  */
 int keys_create(struct keys **out, const char *dir, const uint8_t *person_sk /* [64] or NULL */);
+/* Fresh device keys in memory only, no person yet (the new device of a link). */
+int keys_new_device(struct keys **out);
+/* Writes keys_new_device's keys as a linked device of person_pk (no person.key). */
+int keys_save_linked(struct keys *k, const char *dir, const uint8_t person_pk[32]);
+/* 1 on the identity device (it holds the person secret key). */
+int keys_is_identity(const struct keys *k);
 void keys_free(struct keys *k);
 /* 1 while storage.key is still wrapped by a passphrase (keys_storage is unusable). */
 int keys_locked(const struct keys *k);
@@ -42,7 +51,7 @@ int keys_set_passphrase(struct keys *k, const char *dir, const char *pass, size_
 int keys_destroy(const char *dir);
 
 const uint8_t *keys_person_pk(const struct keys *k);   /* 32 */
-const uint8_t *keys_person_sk(const struct keys *k);   /* 64 */
+const uint8_t *keys_person_sk(const struct keys *k);   /* 64; NULL on a linked device */
 const uint8_t *keys_sign_pk(const struct keys *k);     /* 32 */
 const uint8_t *keys_sign_sk(const struct keys *k);     /* 64 */
 const uint8_t *keys_dh_pk(const struct keys *k);       /* 32 */

@@ -399,7 +399,9 @@ outbox_send_unpair(struct sync *s, const uint8_t person[32], int tell)
 		uint64_t ts = (uint64_t)time(NULL);
 
 		inbox_farewell_input(in, keys_person_pk(d->keys), person, ts);
-		crypto_sign_ed25519_detached(sig, NULL, in, sizeof in, keys_person_sk(d->keys));
+		/* The person key where it is, else this device's sign key (certified by it). */
+		crypto_sign_ed25519_detached(sig, NULL, in, sizeof in, keys_is_identity(d->keys) ?
+		                             keys_person_sk(d->keys) : keys_sign_sk(d->keys));
 		msg_out_begin(&o, "farewell", 0, 3);
 		msg_out_bin(&o, "to", person, 32);
 		msg_out_uint(&o, "ts", ts);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sodium.h>
 #include <systemd/sd-daemon.h>
@@ -113,9 +115,39 @@ open_store(const struct opts *o, struct storage **st)
 	return 0;
 }
 
+struct run {
+	struct server *srv;
+	uv_signal_t sigterm, sigint;
+};
+
+static void
+on_signal(uv_signal_t *h, int sig)
+{
+	struct run *run = h->data;
+
+	(void)sig;
+	sd_notify(0, "STOPPING=1");
+	server_stop(run->srv);
+	uv_close((uv_handle_t *)&run->sigterm, NULL);
+	uv_close((uv_handle_t *)&run->sigint, NULL);
+}
+
+/* Idle connections are cheap; let the configured count fit in the fd limit. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int
 cmd_run(const struct opts *o)
 {
+	struct run run;
 	struct server *srv;
 	struct relaycfg cfg;
 	uv_loop_t loop;
@@ -134,6 +166,8 @@ cmd_run(const struct opts *o)
 	srv->log.addresses = o->log_addresses;
 	if (storage_is_url(store_where(o, &cfg)))
 		srv->store_url = store_where(o, &cfg);
+	raise_fd_limit();
+	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&loop);
 	r = server_init(srv, &loop, o->data, &cfg, host, port, why, sizeof why);
 	if (r == 0 && server_address(srv, addr, sizeof addr, host) < 0) {
@@ -155,6 +189,12 @@ cmd_run(const struct opts *o)
 	printf("address: %s\n", addr);
 	fflush(stdout);
 	log_event(&srv->log, "listening", "address=%s", addr);
+	run.srv = srv;
+	uv_signal_init(&loop, &run.sigterm);
+	uv_signal_init(&loop, &run.sigint);
+	run.sigterm.data = run.sigint.data = &run;
+	uv_signal_start(&run.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&run.sigint, on_signal, SIGINT);
 	sd_notify(0, "READY=1");
 	uv_run(&loop, UV_RUN_DEFAULT);
 	server_free(srv);

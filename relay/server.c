@@ -3,11 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <sodium.h>
-#include <systemd/sd-daemon.h>
 
 #include "proto/addr.h"
 #include "proto/err.h"
@@ -160,8 +158,6 @@ close_all(void *arg)
 		conn_close(srv->conns, REASON_N, 0);
 	uv_close((uv_handle_t *)&srv->tick, NULL);
 	uv_close((uv_handle_t *)&srv->flusher, NULL);
-	uv_close((uv_handle_t *)&srv->sigterm, NULL);
-	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	write_stats(srv);
 	log_event(&srv->log, "stopped", NULL);
 }
@@ -174,7 +170,6 @@ server_stop(struct server *srv)
 	if (srv->stopping)
 		return;
 	srv->stopping = 1;
-	sd_notify(0, "STOPPING=1");
 	log_event(&srv->log, "stopping", "pending=%d", !storage_idle(srv->store));
 	uv_close((uv_handle_t *)&srv->listener, NULL);
 	/* Take no new requests; answer what is on its way to disk, then close. */
@@ -185,13 +180,6 @@ server_stop(struct server *srv)
 		close_all(srv);
 	else
 		storage_on_idle(srv->store, close_all, srv);
-}
-
-static void
-signal_cb(uv_signal_t *h, int sig)
-{
-	(void)sig;
-	server_stop(h->data);
 }
 
 /* Past REGSET_MAX the set stops: the handshake asks the reader for the rest. */
@@ -236,7 +224,6 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct r
     const char *host, int port, char *why, size_t why_cap)
 {
 	struct sockaddr_storage ss;
-	struct rlimit rl;
 	int r;
 
 	srv->loop = loop;
@@ -246,11 +233,6 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct r
 	srv->last_sweep = srv->last_stats = server_time();
 	if (srv->log.f == NULL)
 		srv->log.f = stderr;
-	/* Idle connections are cheap; let the configured count fit in the fd limit. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(why, why_cap, "cannot create the data folder %s: %s", dir, strerror(errno));
 		return ATT_EIO;
@@ -300,12 +282,6 @@ server_init(struct server *srv, uv_loop_t *loop, const char *dir, const struct r
 	uv_timer_init(loop, &srv->tick);
 	srv->tick.data = srv;
 	uv_timer_start(&srv->tick, tick_cb, 1000, 1000);
-	uv_signal_init(loop, &srv->sigterm);
-	uv_signal_init(loop, &srv->sigint);
-	srv->sigterm.data = srv->sigint.data = srv;
-	uv_signal_start(&srv->sigterm, signal_cb, SIGTERM);
-	uv_signal_start(&srv->sigint, signal_cb, SIGINT);
-	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
 

@@ -33,7 +33,6 @@ struct server {
 	uint8_t pub[SERVER_KEYLEN];
 	uv_tcp_t listener;
 	uv_timer_t tick;                /* timeouts, sweeps, stats: once a second */
-	uv_signal_t sigterm, sigint;
 	const char *store_url;          /* NULL: SQLite in dir */
 	struct storage *store;
 	struct htab *devices;           /* proven device key -> conn */
@@ -59,7 +58,8 @@ struct server {
 /*
  * Sets up the server on loop: opens the store (srv->store_url when set, else
  * SQLite in dir), loads or creates the key in dir, binds host:port. why gets a sentence on failure. Then the caller
- * prints the address (server_address) and runs the loop.
+ * prints the address (server_address) and runs the loop. Process concerns
+ * (signals, SIGPIPE, the fd limit, sd_notify) are the caller's: relay/main.c.
  */
 int server_init(struct server *, uv_loop_t *, const char *dir, const struct relaycfg *,
     const char *host, int port, char *why, size_t why_cap);

@@ -215,4 +215,55 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
+# ---- attune-gtk: the GTK 4 / libadwaita app (clients/gtk, issue 12) --------
+# Its own block: the app's sources, flags, data files and tests live here.
+GTK_PKGS   := gtk4 libadwaita-1
+GTK_SRC    := $(sort $(wildcard clients/gtk/*.c))
+GTK_BIN    := $(if $(GTK_SRC),$(BUILD)/attune-gtk)
+# -isystem: GTK's headers are not held to our warning flags.
+GTK_CFLAGS  = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(GTK_PKGS) 2>/dev/null))
+GTK_LIBS    = $(shell pkg-config --libs $(GTK_PKGS) 2>/dev/null)
+ICONDIR    ?= $(DATADIR)/icons/hicolor
+APPDIR     ?= $(DATADIR)/applications
+METAINFODIR ?= $(DATADIR)/metainfo
+DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
+
+.PHONY: need-gtk-deps install-gtk uninstall-gtk screenshots
+
+all: $(GTK_BIN)
+need-deps: need-gtk-deps
+need-gtk-deps:
+	$(Q)pkg-config --exists $(GTK_PKGS) 2>/dev/null || sh scripts/deps.sh
+
+$(call obj,$(GTK_SRC)): ALL_CFLAGS += $(GTK_CFLAGS)
+
+$(BUILD)/attune-gtk: $(call obj,$(GTK_SRC)) $(LIBCLIENT) $(LIBATTUNE)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS) $(GTK_LIBS)
+
+# Every main screen at 360x640 and 1280x800, rendered under Xvfb.
+screenshots: need-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) bash scripts/screenshots.sh
+
+install: install-gtk
+install-gtk: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(APPDIR) $(DESTDIR)$(METAINFODIR) \
+	  $(DESTDIR)$(ICONDIR)/scalable/apps $(DESTDIR)$(ICONDIR)/symbolic/apps \
+	  $(DESTDIR)$(DBUSSERVICEDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(GTK_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 0644 data/org.attune.Attune.desktop $(DESTDIR)$(APPDIR)/
+	install -m 0644 data/org.attune.Attune.metainfo.xml $(DESTDIR)$(METAINFODIR)/
+	install -m 0644 data/icons/org.attune.Attune.svg $(DESTDIR)$(ICONDIR)/scalable/apps/
+	install -m 0644 data/icons/org.attune.Attune-symbolic.svg $(DESTDIR)$(ICONDIR)/symbolic/apps/
+	sed 's|@BINDIR@|$(BINDIR)|g' data/org.attune.Attune.service.in > $(DESTDIR)$(DBUSSERVICEDIR)/org.attune.Attune.service
+	install -m 0644 docs/man/attune-gtk.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall: uninstall-gtk
+uninstall-gtk:
+	rm -f $(DESTDIR)$(BINDIR)/attune-gtk $(DESTDIR)$(APPDIR)/org.attune.Attune.desktop
+	rm -f $(DESTDIR)$(METAINFODIR)/org.attune.Attune.metainfo.xml
+	rm -f $(DESTDIR)$(ICONDIR)/scalable/apps/org.attune.Attune.svg $(DESTDIR)$(ICONDIR)/symbolic/apps/org.attune.Attune-symbolic.svg
+	rm -f $(DESTDIR)$(DBUSSERVICEDIR)/org.attune.Attune.service $(DESTDIR)$(MANDIR)/man1/attune-gtk.1
+# ---- end of attune-gtk ------------------------------------------------------
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -147,7 +147,14 @@ cmd_read_status(struct call *k)
 	for (i = 0; i < np; i++) {
 		const struct event *ci = view_latest_checkin(&v, ps[i].person, now);
 
-		msgpack_pack_map(pk, 3);
+		uint64_t spark = 0;
+
+		/* Both sparked (docs/PROTOCOL.md 9.7): shown for 12 hours. */
+		for (j = 0; j < v.n; j++)
+			if (v.ev[j].kind == EVENT_SPARK_MATCH && v.ev[j].ts + 43200 >= now &&
+			    memcmp(v.ev[j].author, ps[i].person, 32) == 0 && v.ev[j].ts > spark)
+				spark = v.ev[j].ts;
+		msgpack_pack_map(pk, 4);
 		msg_pack_str(pk, "name"); msg_pack_str(pk, ps[i].name);
 		msg_pack_str(pk, "checkin");
 		if (ci != NULL)
@@ -157,6 +164,11 @@ cmd_read_status(struct call *k)
 		msg_pack_str(pk, "last_seen");
 		if (ps[i].last_seen != 0)
 			msgpack_pack_uint64(pk, ps[i].last_seen);
+		else
+			msgpack_pack_nil(pk);
+		msg_pack_str(pk, "spark_match");
+		if (spark != 0)
+			msgpack_pack_uint64(pk, spark);
 		else
 			msgpack_pack_nil(pk);
 	}

@@ -50,6 +50,7 @@ struct round {
 	uint8_t *tx[3];             /* copies of what we sent, to send again */
 	size_t tx_len[3];
 	uint64_t resend_ms;         /* next time we send it all again */
+	uint64_t resend_every_ms;
 	int done;                   /* finished: kept until its deadline to answer resends */
 	char (*custom)[PSI_KEY_MAX + 1];
 	size_t ncustom;
@@ -263,7 +264,7 @@ round_resend(struct rounds *rs, struct round *x)
 		r = store_commit(d->store);
 	else
 		store_rollback(d->store);
-	x->resend_ms = rounds_now_ms() + rs->resend_every_ms;
+	x->resend_ms = rounds_now_ms() + x->resend_every_ms;
 }
 
 int
@@ -320,7 +321,8 @@ rounds_start(struct daemon *d, enum rounds_kind kind, const uint8_t partner[32],
 	x->epoch = epoch;
 	x->psi = p;
 	x->deadline_ms = rounds_now_ms() + (kind == ROUNDS_SPARK ? 2 * spark_period_ms() : rs->timeout_ms);
-	x->resend_ms = rounds_now_ms() + rs->resend_every_ms;
+	x->resend_every_ms = kind == ROUNDS_SPARK ? spark_period_ms() / 3 : rs->resend_every_ms;
+	x->resend_ms = rounds_now_ms() + x->resend_every_ms;
 	for (i = 0; i < ncustom; i++)
 		memcpy(x->custom[i], custom[i], PSI_KEY_MAX + 1);
 	x->ncustom = ncustom;
@@ -479,7 +481,7 @@ rounds_recv(struct daemon *d, const uint8_t partner[32], const msgpack_object *r
 		return ATT_EMALFORMED;
 	if (x->done || q->taken || (q->got[i / 64] >> (i % 64) & 1)) {
 		/* A copy: the partner is sending again, so it may lack some of ours. */
-		if (rounds_now_ms() + rs->resend_every_ms / 2 >= x->resend_ms)
+		if (rounds_now_ms() + x->resend_every_ms / 2 >= x->resend_ms)
 			round_resend(rs, x);
 		return ATT_EREPLAY;
 	}

@@ -4,7 +4,8 @@
 # Starts a relay and one attuned per person (Alex, Sam and Jo) in a temporary
 # folder on 127.0.0.1, pairs Alex with Sam and with Jo using real codes, then
 # plays an evening: Sam checks in, Alex bids, Sam answers "not tonight" with
-# context and an offer, and Jo sees only what was meant for Jo. Prints each
+# context and an offer, Alex and Sam both spark (and Jo's lone spark stays
+# unseen), and Jo sees only what was meant for Jo. Prints each
 # person's `attune status`, then stops every process and removes every file.
 set -eu
 
@@ -104,6 +105,9 @@ note "relay address: $RELAY"
 note "invite token for three devices: $INVITE"
 
 say "2. Each person runs attuned on their own laptop (here: one folder each)"
+# Spark rounds every second instead of every 5 minutes, so the demo is short.
+ATTUNE_SPARK_PERIOD_MS=1000
+export ATTUNE_SPARK_PERIOD_MS
 for who in alex sam jo; do
 	mkdir -m 700 "$DEMO/$who"
 	ATTUNE_HOME="$DEMO/$who" attuned >"$DEMO/$who.log" 2>&1 &
@@ -167,13 +171,27 @@ if quiet alex bid --to Sam --kind cuddle >/dev/null 2>"$DEMO/refused"; then
 fi
 sed 's/^/    /' "$DEMO/refused"
 
-say "9. What each of them sees now (attune status)"
+say "9. Sparks: \"I'm in the mood for you\", shown only when it is mutual"
+as jo spark --to Alex
+as alex spark --to Sam
+as sam spark --to Alex
+arrives alex '"type":"spark-match"'
+arrives sam '"type":"spark-match"'
+as alex log --since 1h
+if quiet alex log --json | grep -q '"name":"Jo"'; then
+	echo "demo: Jo's lone spark became visible: this should not happen" >&2
+	exit 1
+fi
+note "Alex and Sam are both told, once. Jo's spark for Alex is seen by nobody, ever:"
+note "the daemons compare sparks in a private round every period, sparked or not."
+
+say "10. What each of them sees now (attune status)"
 for who in alex sam jo; do
 	printf '\n%s--- %s ---%s\n' "$B" "$who" "$R"
 	ATTUNE_HOME="$DEMO/$who" attune status 2>&1 | sed 's/^/    /'
 done
 
-say "10. Jo's device holds only what was meant for Jo"
+say "11. Jo's device holds only what was meant for Jo"
 if quiet jo log --json | grep -q '"desire"'; then
 	echo "demo: Jo can see a desire level: this should not happen" >&2
 	exit 1

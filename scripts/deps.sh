@@ -14,6 +14,12 @@ PKGS="build-essential pkg-config libuv1-dev libsodium-dev libmsgpack-dev
 libsqlite3-dev libsystemd-dev libqrencode-dev libinih-dev libutf8proc-dev libcmocka-dev
 libjansson-dev clang libclang-rt-14-dev sqlite3 python3 procps psmisc
 libpq-dev postgresql"
+# attune-gtk (clients/gtk): GTK 4 and libadwaita to build it; its tests run it
+# under Xvfb with a private D-Bus session bus and drive it through AT-SPI
+# (at-spi2-core, python3-pyatspi; python3-xlib raises and focuses the window
+# typed into, a window manager's job); appstream validates its metainfo.
+PKGS="$PKGS libgtk-4-dev libadwaita-1-dev xvfb dbus at-spi2-core python3-pyatspi
+gir1.2-atspi-2.0 python3-xlib appstream"
 
 missing=""
 for p in $PKGS; do

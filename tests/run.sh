@@ -66,6 +66,12 @@ for e in tests/e2e/*.sh; do
 	run_suite "$(basename "$e" .sh)" bash "$e"
 done
 
+echo "app tests (attune-gtk through AT-SPI):"
+for g in tests/gtk/*.sh; do
+	[ -f "$g" ] || continue
+	run_suite "gtk_$(basename "$g" .sh)" bash "$g"
+done
+
 summary="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && summary="$summary, $skip skipped"
 echo "$summary" >"${SUMMARY_FILE:-$BUILD/check-summary.txt}"

@@ -14,7 +14,7 @@ _attune() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
 
-	local commands="init pair link checkin bid respond retract status log watch partners devices revoke unpair export unlock passphrase wipe help"
+	local commands="init pair link checkin bid respond retract status log watch partners devices revoke unpair export spark wishes unlock passphrase wipe help"
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
 		return
@@ -39,7 +39,7 @@ _attune() {
 	--since) COMPREPLY=($(compgen -W "1d 7d 30d 90d yesterday" -- "$cur")); return ;;
 	--answer) COMPREPLY=($(compgen -W "yes not-tonight later" -- "$cur")); return ;;
 	--only) COMPREPLY=($(compgen -W "mood= desire= capacity= tags= open-to= responsive= note=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-	--to)
+	--to|--cancel)
 		COMPREPLY=($(compgen -W "$(attune partners --json 2>/dev/null | _attune_json_field name)" -- "$cur"))
 		return ;;
 	--name|--note|--relay|--invite) return ;;
@@ -55,6 +55,8 @@ _attune() {
 	bid) flags="--to --kind --note --at --until --json" ;;
 	respond) flags="--yes --not-tonight --later --answer --reason --offer --raincheck --note --json" ;;
 	log) flags="--since --json" ;;
+	spark) flags="--to --for --cancel --json" ;;
+	wishes) flags="--json" ;;
 	status|watch|partners|devices|export|retract) flags="--json" ;;
 	unpair) flags="--tell --yes" ;;
 	wipe) flags="--yes" ;;
@@ -73,6 +75,14 @@ _attune() {
 		COMPREPLY=($(compgen -W "$(attune devices --json 2>/dev/null | _attune_json_field id)" -- "$cur")) ;;
 	respond)
 		COMPREPLY=($(compgen -W "$(attune status --json 2>/dev/null | _attune_json_field id | cut -c1-8)" -- "$cur")) ;;
+	wishes)
+		case "${COMP_WORDS[COMP_CWORD-1]}" in
+		wishes) COMPREPLY=($(compgen -W "set compare maybe-tier" -- "$cur")) ;;
+		compare) COMPREPLY=($(compgen -W "$(attune partners --json 2>/dev/null | _attune_json_field name)" -- "$cur")) ;;
+		maybe-tier) COMPREPLY=($(compgen -W "on off" -- "$cur")) ;;
+		set) COMPREPLY=($(compgen -W "$(attune wishes --json 2>/dev/null | _attune_json_field id)" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W "yes maybe no" -- "$cur")) ;;
+		esac ;;
 	esac
 }
 complete -F _attune attune

@@ -292,6 +292,10 @@ render_event(FILE *f, const msgpack_object *ev, const struct render_opts *o)
 		name(f, ev, "author", o);
 		short_id(id, ev, "ref");
 		fprintf(f, " took back [%s]\n", id);
+	} else if (strcmp(kind, "spark-match") == 0) {
+		fputs("You and ", f);
+		name(f, ev, "author", o);
+		fputs(" are both in the mood\n", f);
 	} else if (strcmp(kind, "raincheck_due") == 0) {
 		char who[NAME_MAX_SHOW + 1];
 
@@ -553,6 +557,11 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 				fprintf(f, " (last heard from %s)", when);
 			}
 			fputc('\n', f);
+		}
+		if (num(&arr[i], "spark_match", &v)) {
+			when_ago(when, sizeof(when), (time_t)v, o->now);
+			fputs("  You're both in the mood (", f);
+			fprintf(f, "%s)\n", when);
 		}
 	}
 	if (msg_get_array(st, "bids_to_me", SIZE_MAX, &arr, &n) == 0 && n > 0) {

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# attune-gtk through AT-SPI, with a real relay and real daemons: Alex checks
+# in from the app and Sam's CLI sees it; Sam asks from the CLI, Alex answers
+# "Not tonight" with a reason, an offer, a rain check and a note in the app,
+# and Sam's CLI sees all four; every screen fits 360 px and names every
+# control; attuned stopped and started under the app; pairing in two apps.
+. tests/e2e/lib.sh
+. tests/e2e/cli_helpers.bash
+. tests/gtk/gtk_helpers.bash
+
+check "relay starts" cli_relay_start
+for who in alex sam jo; do
+	cli_daemon_start "$who"
+	[ "$who" = alex ] && ALEX_DAEMON=$BG_PID
+	name="$(tr a-z A-Z <<<"${who:0:1}")${who:1}"
+	as "$who" init --name "$name" --relay "$RELAY" --invite "$INVITE"
+	check "init $name" test "$RC" -eq 0
+done
+invite_start alex pair
+as sam pair "$CODE"
+check "alex and sam pair (CLI)" test "$RC" -eq 0
+invite_wait
+as sam checkin --mood 2 --desire 1 --capacity low --tag tired --open-to talk \
+	--note "long day, but I miss you"
+check "sam checks in (CLI)" test "$RC" -eq 0
+
+check "Xvfb and a private session bus start" gtk_session_start
+check "alex's app opens at 360x640 on Today" app_start alex 360x640
+A=$APP_PID
+check "the window fits 360 px" ui $A width 360
+ui $A click "Today"
+check "Today shows sam's check-in in words" ui $A shows 'long day, but I miss you'
+
+# Every screen: reachable from the list, at most 360 px wide, every control named.
+for screen in "Today" "Check in" "Ask" "Answer" "History and rain checks" \
+	"Partners and devices" "Settings"; do
+	ui $A click "$screen"
+	check "$screen: opens from the screen list" ui $A shows "^$screen\$"
+	check "$screen: the window stays 360 px wide" ui $A width 360
+	check "$screen: every control has a name" ui $A names
+	ui $A click "Back"
+done
+
+# The flows run in a tall phone-wide window, so every control is on screen
+# for the pointer that types into entries (GTK 4.8 has no EditableText).
+kill "$A"; wait "$A" 2>/dev/null
+check "alex's app opens again, 360 px wide and tall" app_start alex 360x2400
+A=$APP_PID
+
+# Alex checks in from the app; Sam's CLI shows it.
+ui $A click "Check in"
+for t in "Mood: good" "Desire: high" "Capacity: ok" "Feeling: playful" "Open to: cuddle"; do
+	ui $A toggle "$t" || echo "# could not choose $t" >&2
+done
+check "a feeling of one's own is added as a chip" ui $A type "Feeling: add your own" "hopeful"
+check "the note takes text" ui $A type "Note" "home by seven"
+check "the summary says who sees what" ui $A shows 'Sam sees all of it'
+check "the summary lists the levels in words" ui $A shows 'mood good · desire high · capacity ok'
+check "Send check-in" ui $A click "Send check-in"
+until_has sam '"note": *"home by seven"' status --json
+check "sam's attune status --json shows alex's check-in" json "$OUT" \
+	'(lambda c: c["mood"] == 4 and c["desire"] == 4 and c["capacity"] == 3)([p for p in d["partners"] if p["name"] == "Alex"][0]["checkin"])'
+check "with the feelings and open-to from the chips, one of them typed" json "$OUT" \
+	'(lambda c: sorted(c["tags"]) == ["hopeful", "playful"] and c["open_to"] == ["cuddle"])(
+	 [p for p in d["partners"] if p["name"] == "Alex"][0]["checkin"])'
+check "Today shows alex's own check-in and who sees it" ui $A shows '^seen by: Sam$'
+
+# Sam asks from the CLI; Alex's app shows it and answers not tonight.
+as sam bid --kind cuddle --note "couch and a film?" --to Alex
+check "sam bids (CLI)" test "$RC" -eq 0
+ui $A click "Back"; ui $A click "Today"
+check "alex's app shows the bid" ui $A shows '^Sam asks: cuddle'
+check "Answer opens it" ui $A click "Answer"
+check "the answer screen shows the ask" ui $A shows 'Sam would like: cuddle'
+check "and sam's check-in beside it" ui $A shows 'long day, but I miss you'
+check "and alex's own" ui $A shows '^How you are$'
+check "Not tonight" ui $A toggle "Not tonight"
+check "a reason" ui $A toggle "Reason: tired"
+check "an offer" ui $A toggle "Instead: massage"
+check "a rain check" ui $A toggle "Rain check: Tomorrow evening"
+check "a note" ui $A type "Answer note" "tomorrow, I promise"
+check "Send answer" ui $A click "Send answer"
+until_has sam '"answer": *"not-tonight"' status --json
+check "sam's CLI shows the answer with reason, offer, rain check and note" json "$OUT" \
+	'(lambda a: a["answer"] == "not-tonight" and "tired" in a["reason"] and
+		a["offer"] == ["massage"] and a["raincheck"] > 0 and
+		a["note"] == "tomorrow, I promise")(d["bids_from_me"][0]["answers"][0])'
+as sam status
+check "sam's status in words shows the rain check" has "$OUT" '[Rr]ain'
+
+# attuned stopped and started under the running app.
+kill "$ALEX_DAEMON"
+check "the app says attuned is not running" ui $A shows '^attuned is not running$'
+check "and how to start it" ui $A shows 'systemctl --user start attuned'
+cli_daemon_start alex
+check "it reconnects by itself" ui $A shows '^seen by: Sam$' 20
+check "and the not-running page is gone" ui $A lacks '^attuned is not running$'
+
+# Pairing through two apps: alex shows a code, jo types it.
+app_start jo 360x2400
+J=$APP_PID
+check "jo's app opens too" test -n "$J"
+ui $A click "Back"; ui $A click "Partners and devices"
+check "Pair" ui $A click "Pair"
+check "the code is shown" ui $A shows '^[0-9]+-[a-z]+-[a-z]+$' 15
+CODE=$(ui $A match '^[0-9]+-[a-z]+-[a-z]+$')
+echo "# the code: $CODE"
+check "and the QR code of the link is there" ui $A shows '^QR code of the pairing link$'
+ui $J click "Partners and devices"
+NP=${CODE%%-*}; W1=$(cut -d- -f2 <<<"$CODE"); W2=$(cut -d- -f3 <<<"$CODE")
+check "typing a word half-way offers completions" ui $J type "Code from your partner" "$NP-${W1:0:3}"
+check "the whole word is among them" ui $J shows "^Complete: $W1\$"
+ui $J click "Complete: $W1"
+check "a completion fills the word in" ui $J shows "^$NP-$W1\$"
+TYPO="$NP-$W1-${W2:0:${#W2}-1}x"
+ui $J type "Code from your partner" "$TYPO"
+check "a misspelt word gets a did-you-mean" ui $J shows "did you mean \"$W2\"\\?"
+ui $J type "Code from your partner" "$CODE"
+check "Join" ui $J click "Join"
+check "jo's app says paired with alex" ui $J shows '^Paired with Alex\.$' 20
+check "alex's app says paired with jo" ui $A shows '^Paired with Jo\.$' 20
+SA=$(ui $A match '^Safety number: ' | sed -n 's/^Safety number: //p')
+SJ=$(ui $J match '^Safety number: ' | sed -n 's/^Safety number: //p')
+echo "# safety numbers: $SA / $SJ"
+check "both apps show the same safety number" test -n "$SA" -a "$SA" = "$SJ"
+as jo partners --json
+check "jo's CLI lists alex as partner" json "$OUT" '[p["name"] for p in d["partners"]] == ["Alex"]'
+check "Link a device is offered" ui $A shows '^Link a device$'
+
+done_testing

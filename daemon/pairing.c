@@ -197,6 +197,17 @@ pairing_pake_new(struct pairing *p)
 		if (p->pake == NULL)
 			r = ATT_ENOMEM;
 	}
+	if (r >= 0)
+		r = pake_set_link(p->pake, p->link);
+	/*
+	 * Who signs our part of the exchange: the new device of a link with its
+	 * sign key (its PAKE identity), the identity device with the person key,
+	 * a linked device with its sign key (certified by its record in "devs").
+	 */
+	if (r >= 0)
+		r = pake_set_signer(p->pake, p->newdev != NULL ? keys_sign_sk(p->newdev) :
+		                    keys_is_identity(p->d->keys) ? keys_person_sk(p->d->keys) :
+		                    keys_sign_sk(p->d->keys));
 	msg_out_free(&o);
 	return r;
 }
@@ -350,7 +361,8 @@ pairing_on_msg(struct pairing *p, const uint8_t *data, size_t len)
 	if (r < 0) {
 		fprintf(stderr, "attuned: pairing failed (%s)\n", att_errcode(r));
 		pairing_end(p, "pairing-failed", r == ATT_EAUTH ?
-		            "the codes did not match: check the code and start again with a new one" :
+		            "the codes did not match (or one side ran `attune link`, the other "
+		            "`attune pair`): check the code and start again with a new one" :
 		            "the pairing messages were damaged: start again with a new code");
 		return;
 	}
@@ -421,6 +433,32 @@ pairing_paired(struct pairing *p, const char *partner)
 	pairing_end(p, NULL, NULL);
 }
 
+/*
+ * The peer signed this exchange (proto/pake.h) with its identity key, or —
+ * a linked device pairing — with the sign key of one of its devices whose
+ * record, in the introduction's "devs", that identity certified. Attack 3
+ * of issue 11: presenting someone else's identity fails here.
+ */
+static int
+pairing_proof(struct pairing *p, const msgpack_object *root, const uint8_t peer[32])
+{
+	const msgpack_object *devs;
+	struct x3dh_devrec rec;
+	const uint8_t *b;
+	size_t n, i, len;
+
+	if (pake_peer_verify(p->pake, peer) == 0)
+		return 0;
+	if (p->link || msg_get_array(root, "devs", DEVLIST_DEVICES_MAX, &devs, &n) < 0)
+		return ATT_EAUTH;
+	for (i = 0; i < n; i++)
+		if (msg_obj_bin(&devs[i], STORE_RECORD_MAX, &b, &len) == 0 &&
+		    x3dh_devrec_verify(&rec, b, len, peer) == 0 &&
+		    pake_peer_verify(p->pake, rec.sign_pk) == 0)
+			return 0;
+	return ATT_EAUTH;
+}
+
 static void
 pairing_finish(struct pairing *p)
 {
@@ -450,6 +488,14 @@ pairing_finish(struct pairing *p)
 	}
 	if (r >= 0)
 		peer = pake_peer_identity(p->pake, peer_buf) < 0 ? NULL : peer_buf;
+	if (r >= 0 && (peer == NULL || pairing_proof(p, msg_root(m), peer) < 0)) {
+		msg_free(m);
+		fprintf(stderr, "attuned: pairing: the other side did not prove it holds the "
+		        "identity it presented\n");
+		pairing_end(p, "pairing-failed", "the other side could not prove it holds the identity "
+		            "it presented: someone may be in the middle; start again in person");
+		return;
+	}
 	if (r >= 0 && !p->link) {
 		r = intro_take_pair(p->s, p->d, peer, msg_root(m), p->relay_str, &sp, &restart);
 	} else if (r >= 0 && !p->initiator) {

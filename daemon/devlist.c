@@ -258,6 +258,24 @@ devlist_own(struct daemon *d, uint8_t *out, size_t cap, const uint8_t *extra_rec
 	return r;
 }
 
+/* Remembers that our own identity device revoked this device (inside the transaction). */
+static int
+devlist_self_revoked(struct daemon *d)
+{
+	char v[24];
+	uint64_t now = (uint64_t)time(NULL);
+	int r;
+
+	snprintf(v, sizeof v, "%llu", (unsigned long long)now);
+	r = store_kv_set_str(d->store, DEVLIST_KV_REVOKED, v);
+	if (r >= 0) {
+		d->revoked_at = now;
+		fprintf(stderr, "attuned: this device was revoked by your identity device: "
+		        "it sends nothing more\n");
+	}
+	return r;
+}
+
 int
 devlist_apply(struct daemon *d, const struct devlist *dl)
 {
@@ -324,8 +342,17 @@ devlist_apply(struct daemon *d, const struct devlist *dl)
 
 		if (devs[i].revoked)
 			continue;
-		if (sodium_memcmp(devs[i].relay, keys_relay_pk(d->keys), 32) == 0)
-			continue;   /* never revoke ourselves from a list */
+		if (sodium_memcmp(devs[i].relay, keys_relay_pk(d->keys), 32) == 0) {
+			/* Our own person's list without us: this device was revoked. Say so, stop. */
+			if (d->revoked_at == 0) {
+				r = devlist_self_revoked(d);
+				if (r < 0) {
+					free(devs);
+					return r;
+				}
+			}
+			continue;
+		}
 		for (j = 0; j < dl->n && !listed; j++)
 			listed = sodium_memcmp(devs[i].relay, dl->dev[j].relay_pk, 32) == 0;
 		if (listed)

@@ -2,12 +2,14 @@
  * Creating, loading and unlocking this device's identity.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon/ctx.h"
+#include "daemon/devlist.h"
 #include "daemon/identity.h"
 #include "daemon/keys.h"
 #include "daemon/paths.h"
@@ -136,5 +138,11 @@ identity_open_store(struct daemon *d)
 		return r;
 	if (store_kv_get_str(d->store, "name", d->name, sizeof(d->name)) != 0)
 		d->name[0] = '\0';
+	{
+		char v[24];
+
+		d->revoked_at = store_kv_get_str(d->store, DEVLIST_KV_REVOKED, v, sizeof(v)) == 0 ?
+		    strtoull(v, NULL, 10) : 0;
+	}
 	return 0;
 }

@@ -12,10 +12,11 @@
  *   relay.key    X25519 Noise static key: how the relay addresses the device
  *   storage.key  32-byte key sealing the store's sensitive columns
  *
- * Without a passphrase nothing protects storage.key but the file mode and
+ * Without a passphrase nothing protects these files but the file mode and
  * the account: whoever can read the user's files can read the history. With
- * one, storage.key holds the key wrapped under Argon2id(passphrase), and the
- * keys load "locked" until keys_unlock.
+ * one, every secret file is wrapped under Argon2id(passphrase) at libsodium's
+ * MODERATE limits (proto/keyfile.h), public.keys holds the public halves,
+ * and the keys load "locked" until keys_unlock.
  */
 #ifndef ATTUNE_DAEMON_KEYS_H
 #define ATTUNE_DAEMON_KEYS_H
@@ -45,8 +46,12 @@ void keys_free(struct keys *k);
 int keys_locked(const struct keys *k);
 /* Unwraps the storage key: 0, ATT_EAUTH (wrong passphrase), ATT_ECORRUPT. Slow (Argon2id). */
 int keys_unlock(struct keys *k, const char *pass, size_t len);
-/* Rewrites storage.key wrapped under pass (NULL or "" = stored plain again). Slow. */
+/* Rewrites every secret file wrapped under pass (NULL or "" = stored plain again). Slow. */
 int keys_set_passphrase(struct keys *k, const char *dir, const char *pass, size_t len);
+/* 1 when the files on disk are wrapped by a passphrase. */
+int keys_has_passphrase(const struct keys *k);
+/* 0 when pass is the current passphrase (or there is none), ATT_EAUTH otherwise. Slow. */
+int keys_check_passphrase(const struct keys *k, const char *pass, size_t len);
 /* Overwrites and removes every key file (best effort, then unlink). */
 int keys_destroy(const char *dir);
 

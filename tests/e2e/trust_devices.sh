@@ -7,7 +7,8 @@
 # nor add one. The identity device revokes it, and the partner applies
 # that. The new device's keys travel only inside the sealed pairing channel.
 # Before: build_intro sent person_sk to every linked device and the new
-# device's record went as a plain nameplate message.
+# device's record went as a plain nameplate message; a revoked device was never
+# told and kept saying "Checked in".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_helpers.bash"
 
@@ -61,6 +62,9 @@ out=$(api alex2 link 2>&1 | head -1)
 check "the linked device cannot add a device" has "$out" '"code":"not-allowed"'
 check "Sam still has both of Alex's devices" devices_of sam Alex 2
 
+checkin alex "before the theft" >/dev/null
+check "the linked device is in use (it hears Alex's first device)" wait_until 15 has_note alex2 "before the theft"
+
 # The identity device revokes the stolen one; Sam applies it.
 api alex revoke device="$DEV2" | grep -q '"t":"ok"'
 ok $? "Alex revokes the linked device from the identity device"
@@ -69,4 +73,17 @@ checkin sam "after the theft" >/dev/null
 check "Alex's identity device still hears Sam" wait_until 10 has_note alex "after the theft"
 sleep 1
 check "the revoked device hears nothing new" bash -c "! ATTUNE_HOME='$T_DIR/alex2' '$APIC' log | grep -q 'after the theft'"
+
+# Attack 10: the revoked device is told, and says so (before: "Checked in", devices normal).
+revoked_says() { api alex2 status | grep -q '"code":"revoked"'; }
+check "the revoked device learns it was revoked" wait_until 10 revoked_says
+out=$(api alex2 status)
+check "its status says when" has "$out" 'this device was revoked on [0-9]{4}-[0-9]{2}-[0-9]{2}'
+out=$(api alex2 checkin mood=3 desire=3 capacity=3 note="sent after revocation")
+check "every write is refused the same way" has "$out" '"code":"revoked"'
+OUT=$(ATTUNE_HOME="$T_DIR/alex2" "$BUILD/attune" status 2>&1) && RC=0 || RC=$?
+check "attune status there: exit 1" test "$RC" -eq 1
+check "... with the sentence" has "$OUT" '^attune: this device was revoked on '
+sleep 1
+check "nothing it tried reached Sam" bash -c "! ATTUNE_HOME='$T_DIR/sam' '$APIC' log | grep -q 'sent after revocation'"
 done_testing

@@ -342,6 +342,10 @@ devlist_apply(struct daemon *d, const struct devlist *dl)
 
 		if (devs[i].revoked)
 			continue;
+		for (j = 0; j < dl->n && !listed; j++)
+			listed = sodium_memcmp(devs[i].relay, dl->dev[j].relay_pk, 32) == 0;
+		if (listed)
+			continue;
 		if (sodium_memcmp(devs[i].relay, keys_relay_pk(d->keys), 32) == 0) {
 			/* Our own person's list without us: this device was revoked. Say so, stop. */
 			if (d->revoked_at == 0) {
@@ -353,10 +357,6 @@ devlist_apply(struct daemon *d, const struct devlist *dl)
 			}
 			continue;
 		}
-		for (j = 0; j < dl->n && !listed; j++)
-			listed = sodium_memcmp(devs[i].relay, dl->dev[j].relay_pk, 32) == 0;
-		if (listed)
-			continue;
 		devs[i].revoked = 1;
 		r = store_device_put(d->store, &devs[i]);
 		if (r >= 0) {

@@ -12,6 +12,7 @@
 #include "daemon/cmd_read.h"
 #include "daemon/ctx.h"
 #include "daemon/devlist.h"
+#include "daemon/history.h"
 #include "daemon/keys.h"
 #include "daemon/store.h"
 #include "daemon/sync.h"
@@ -114,7 +115,7 @@ cmd_read_status(struct call *k)
 	size_t np = 0, i, j, n;
 	int connected = 0;
 
-	if (store_event_each(d->store, now > VIEW_WINDOW ? now - VIEW_WINDOW : 0, view_add, &v) != 0 ||
+	if (history_status_view(d->store, now, &v) != 0 ||
 	    store_partner_list(d->store, &ps, &np) != 0) {
 		view_free(&v);
 		return call_fail(k, "io-error", "cannot read the history");
@@ -151,7 +152,7 @@ cmd_read_status(struct call *k)
 
 		/* Both sparked (docs/PROTOCOL.md 9.7): shown for 12 hours. */
 		for (j = 0; j < v.n; j++)
-			if (v.ev[j].kind == EVENT_SPARK_MATCH && v.ev[j].ts + 43200 >= now &&
+			if (v.ev[j].kind == EVENT_SPARK_MATCH && v.ev[j].ts + VIEW_SPARK_SHOWN >= now &&
 			    memcmp(v.ev[j].author, ps[i].person, 32) == 0 && v.ev[j].ts > spark)
 				spark = v.ev[j].ts;
 		msgpack_pack_map(pk, 4);
@@ -249,42 +250,74 @@ cmd_read_status(struct call *k)
 	return 0;
 }
 
-/*
- * Writes "events" (from offset on, as many as fit in one frame), "more" and
- * "next" (the offset to ask for next). A reply is one frame of at most
- * FRAME_MAX bytes, so long histories come in pages.
- */
-static void
-pack_event_page(struct call *k, const struct view *v, uint64_t offset)
-{
+/* One page of a history: the events that fit in one reply frame. */
+struct page {
+	struct call *k;
+	uint64_t since;
+	struct view rel;        /* the event being packed and what it consults */
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
-	size_t budget, i, n = 0, last = 0;
+	size_t budget, last, n;
+	int more, err;
+};
 
-	budget = FRAME_MAX - 64 > msg_out_len(k->out) ? FRAME_MAX - 64 - msg_out_len(k->out) : 0;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	for (i = (size_t)(offset < v->n ? offset : v->n); i < v->n; i++) {
-		pack_event(k, &pk, v, &v->ev[i]);
-		if (sb.size > budget)
-			break;
-		last = sb.size;
-		n++;
+static int
+page_fn(void *arg, const struct event *ev, int64_t seq)
+{
+	struct page *p = arg;
+	const struct event *self;
+
+	p->err = history_relations(p->k->d->store, ev, seq, p->since, &p->rel);
+	if (p->err != 0)
+		return 1;
+	self = view_find(&p->rel, ev->id);
+	pack_event(p->k, &p->pk, &p->rel, self != NULL ? self : ev);
+	if (p->sb.size > p->budget) {
+		p->more = 1;
+		return 1;
 	}
-	msg_out_key(k->out, "events");
-	msgpack_pack_array(&k->out->pk, n);
-	if (last > 0)
-		k->out->pk.callback(k->out->pk.data, sb.data, last);
-	sodium_memzero(sb.data, sb.alloc);
-	msgpack_sbuffer_destroy(&sb);
-	msg_out_bool(k->out, "more", offset + n < v->n);
-	msg_out_uint(k->out, "next", offset + n);
+	p->last = p->sb.size;
+	p->n++;
+	return 0;
+}
+
+/*
+ * Writes "events" (the events with ts >= since from offset on, newest first,
+ * as many as fit in one frame), "more" and "next" (the offset to ask for
+ * next). A reply is one frame of at most FRAME_MAX bytes, so long
+ * histories come in pages; a page reads its own events and what they
+ * consult, never the history before it.
+ */
+static int
+pack_event_page(struct call *k, uint64_t since, uint64_t offset)
+{
+	struct page p = { .k = k, .since = since };
+	int r;
+
+	p.budget = FRAME_MAX - 64 > msg_out_len(k->out) ? FRAME_MAX - 64 - msg_out_len(k->out) : 0;
+	msgpack_sbuffer_init(&p.sb);
+	msgpack_packer_init(&p.pk, &p.sb, msgpack_sbuffer_write);
+	r = store_event_page(k->d->store, since, offset, page_fn, &p);
+	if (r == 0)
+		r = p.err;
+	if (r == 0) {
+		msg_out_key(k->out, "events");
+		msgpack_pack_array(&k->out->pk, p.n);
+		if (p.last > 0)
+			k->out->pk.callback(k->out->pk.data, p.sb.data, p.last);
+		msg_out_bool(k->out, "more", p.more);
+		msg_out_uint(k->out, "next", offset + p.n);
+	}
+	if (p.sb.data != NULL)
+		sodium_memzero(p.sb.data, p.sb.alloc);
+	msgpack_sbuffer_destroy(&p.sb);
+	view_free(&p.rel);
+	return r;
 }
 
 int
 cmd_read_log(struct call *k)
 {
-	struct view v = { 0 };
 	uint64_t since = 0, offset;
 	int r = msg_get_uint(k->m, "since", UINT64_C(1) << 40, &since);
 
@@ -292,13 +325,9 @@ cmd_read_log(struct call *k)
 		return call_fail_field(k, r, "since");
 	if (call_get_offset(k, &offset) != 0)
 		return -1;
-	if (store_event_each(k->d->store, since, view_add, &v) != 0) {
-		view_free(&v);
-		return call_fail(k, "io-error", "cannot read the history");
-	}
 	msg_out_begin(k->out, "log", k->id, 3);
-	pack_event_page(k, &v, offset);
-	view_free(&v);
+	if (pack_event_page(k, since, offset) != 0)
+		return call_fail(k, "io-error", "cannot read the history");
 	return 0;
 }
 
@@ -397,20 +426,18 @@ int
 cmd_read_export(struct call *k)
 {
 	struct daemon *d = k->d;
-	struct view v = { 0 };
 	struct store_partner *ps = NULL;
 	struct store_device *ds = NULL;
 	msgpack_packer *pk = &k->out->pk;
 	char dev[KEYS_DEVICE_ID_LEN + 1], hex[65];
 	size_t np = 0, nd = 0;
 	uint64_t offset;
+	int r;
 
 	if (call_get_offset(k, &offset) != 0)
 		return -1;
-	if (store_event_each(d->store, 0, view_add, &v) != 0 ||
-	    store_partner_list(d->store, &ps, &np) != 0 ||
+	if (store_partner_list(d->store, &ps, &np) != 0 ||
 	    store_device_list(d->store, keys_person_pk(d->keys), &ds, &nd) != 0) {
-		view_free(&v);
 		free(ps);
 		return call_fail(k, "io-error", "cannot read the store");
 	}
@@ -426,10 +453,11 @@ cmd_read_export(struct call *k)
 	pack_partners(k, pk, ps, np);
 	msg_out_key(k->out, "devices");
 	pack_devices(k, pk, ds, nd);
-	pack_event_page(k, &v, offset);
-	view_free(&v);
+	r = pack_event_page(k, 0, offset);
 	free(ps);
 	free(ds);
+	if (r != 0)
+		return call_fail(k, "io-error", "cannot read the store");
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "daemon/call.h"
 #include "daemon/cmd_write.h"
 #include "daemon/ctx.h"
+#include "daemon/history.h"
 #include "daemon/keys.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
@@ -169,6 +170,19 @@ get_range(struct call *k, const char *field, int lo, int hi, int *v)
 	return 0;
 }
 
+/* An optional level in [lo, hi]: absent or nil is -1 ("rather not say"). */
+static int
+get_level(struct call *k, const char *field, int lo, int hi, int *v)
+{
+	uint64_t u;
+
+	if (msg_get_uint(k->m, field, 1000, &u) == ATT_EMISSING) {
+		*v = -1;
+		return 0;
+	}
+	return get_range(k, field, lo, hi, v);
+}
+
 static int
 get_event_id(struct call *k, const char *field, uint8_t id[EVENT_ID_LEN])
 {
@@ -204,6 +218,8 @@ commit_own_event(struct call *k, struct event *ev)
 	r = store_begin(d->store);
 	if (r == 0)
 		r = store_event_put(d->store, ev);
+	if (r == 0)
+		history_update(d->store, ev->ts);   /* a summary: status catches up if this fails */
 	if (r == 0 && d->sync != NULL)
 		r = outbox_send_event(d->sync, ev, &queued);
 	if (r != 0) {
@@ -284,9 +300,15 @@ cmd_write_checkin(struct call *k)
 
 	event_init(&ev, EVENT_CHECKIN);
 	event_new_id(&ev);
-	if (get_range(k, "mood", 1, 5, &ev.mood) != 0 ||
-	    get_range(k, "desire", 0, 5, &ev.desire) != 0 ||
-	    get_range(k, "capacity", 0, 5, &ev.capacity) != 0 ||
+	/* Each level may be left out ("rather not say"), but not all three. */
+	if (get_level(k, "mood", 1, 5, &ev.mood) != 0 ||
+	    get_level(k, "desire", 0, 5, &ev.desire) != 0 ||
+	    get_level(k, "capacity", 0, 5, &ev.capacity) != 0)
+		return -1;
+	if (ev.mood < 0 && ev.desire < 0 && ev.capacity < 0)
+		return call_fail(k, "missing-key", "say at least one of mood, desire and capacity "
+		    "(each may be left out: rather not say)");
+	if (
 	    get_words(k, "tags", &ev.tags) != 0 ||
 	    get_words(k, "open_to", &ev.open_to) != 0 ||
 	    get_note(k, &ev) != 0 ||

@@ -21,6 +21,7 @@
 #include "proto/x3dh.h"
 #include "daemon/api.h"
 #include "daemon/ctx.h"
+#include "daemon/history.h"
 #include "daemon/devlist.h"
 #include "daemon/inbox.h"
 #include "daemon/keys.h"
@@ -136,10 +137,13 @@ inner_handle(struct sync *s, const struct store_device *dev, const uint8_t *pt, 
 			r = event_unpack_plain(&res->ev, b, n, dev->person, mine);
 		if (r >= 0) {
 			r = store_event_put(d->store, &res->ev);
-			if (r == ATT_EEXIST)
+			if (r == ATT_EEXIST) {
 				r = 0;           /* a duplicate by event id: dropped */
-			else if (r >= 0)
+			} else if (r >= 0) {
 				res->have_event = 1;
+				/* In the same transaction; a summary, so status catches up if this fails. */
+				history_update(d->store, now_s());
+			}
 		}
 		if (r >= 0 && !mine)
 			store_partner_seen(d->store, dev->person, now_s());

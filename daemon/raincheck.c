@@ -9,6 +9,7 @@
 #include "daemon/api.h"
 #include "daemon/call.h"
 #include "daemon/ctx.h"
+#include "daemon/history.h"
 #include "daemon/notify.h"
 #include "daemon/raincheck.h"
 #include "daemon/store.h"
@@ -26,7 +27,7 @@ struct raincheck {
 
 struct raincheck_scan {
 	uint64_t done, now, next;   /* next: earliest due time after now (0 = none) */
-	struct view all;            /* the window of history */
+	struct view all;            /* our rain checks that may come due (history_raincheck_view) */
 	struct view due;            /* our responses due in (done, now] */
 };
 
@@ -138,8 +139,8 @@ raincheck_schedule(struct raincheck *rc)
 		return;
 	r.now = call_now();
 	r.done = raincheck_done(d);
-	if (store_event_each(d->store, r.now > 2 * VIEW_WINDOW ? r.now - 2 * VIEW_WINDOW : 0,
-	    view_add, &r.all) != 0 || raincheck_sort(&r) != 0) {
+	/* Only our rain checks that may still come due and what decides them: not the history. */
+	if (history_raincheck_view(d->store, r.now, r.done, &r.all) != 0 || raincheck_sort(&r) != 0) {
 		view_free(&r.all);
 		view_free(&r.due);
 		return;

@@ -21,7 +21,8 @@
 static const char store_schema[] =
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " rid BLOB UNIQUE NOT NULL, ts INTEGER NOT NULL, author BLOB NOT NULL, body BLOB NOT NULL);"
+    " rid BLOB UNIQUE NOT NULL, ts INTEGER NOT NULL, author BLOB NOT NULL, body BLOB NOT NULL,"
+    " ref BLOB);"
     "CREATE INDEX IF NOT EXISTS events_ts ON events (ts);"
     "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB);"
     "CREATE TABLE IF NOT EXISTS sessions (rid BLOB PRIMARY KEY, body BLOB NOT NULL);"
@@ -246,9 +247,12 @@ store_open(struct store **out, const char *path, const uint8_t key[32])
 	    store_exec(st, "PRAGMA synchronous=FULL") != 0 ||
 	    store_exec(st, "PRAGMA secure_delete=ON") != 0 ||
 	    store_exec(st, "PRAGMA temp_store=MEMORY") != 0 ||
+	    store_exec(st, "PRAGMA cache_size=" STORE_CACHE) != 0 ||
 	    store_exec(st, store_schema) != 0)
 		goto fail;
 	r = store_check_key(st);
+	if (r == 0)
+		r = store_event_migrate(st);
 	if (r != 0)
 		goto fail;
 	*out = st;

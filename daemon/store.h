@@ -55,6 +55,26 @@ int store_retention(struct store *st, uint64_t before);
 /* Deletes every event authored by person (unpair). */
 int store_event_remove_author(struct store *st, const uint8_t person[32]);
 
+/*
+ * Indexed reads, for what is shown often (daemon/history.c): each calls fn
+ * with the event and its seq (the order of arrival; ties in ts are ordered
+ * by it), and costs what it returns, not the size of the history.
+ */
+typedef int (*store_row_fn)(void *arg, const struct event *ev, int64_t seq);
+/* Every event stored after seq, in order of arrival. */
+int store_event_after(struct store *st, int64_t after, store_row_fn fn, void *arg);
+/* The event with this id if its ts >= since; ATT_ENOTFOUND otherwise. seq may be NULL. */
+int store_event_find(struct store *st, const uint8_t id[16], uint64_t since,
+    struct event *out, int64_t *seq);
+/* The responses and retractions that refer to id, with ts >= since, newest first. */
+int store_event_refs(struct store *st, const uint8_t id[16], uint64_t since,
+    store_row_fn fn, void *arg);
+/* person's events with ts >= since, newest first. */
+int store_event_by_author(struct store *st, const uint8_t person[32], uint64_t since,
+    store_row_fn fn, void *arg);
+/* Events with ts >= since, newest first, skipping the first offset (one page of a log). */
+int store_event_page(struct store *st, uint64_t since, uint64_t offset, store_row_fn fn, void *arg);
+
 /* ---- outbox: envelopes waiting for the relay's ok ---- */
 struct store_outbox_item {
 	int64_t seq;            /* order of queueing */

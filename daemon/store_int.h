@@ -16,6 +16,12 @@
 #define SEAL_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define RID_LEN 32
 #define STORE_CHECK "attune-store-v1"
+/*
+ * SQLite's page cache, in KiB (negative: a size, not a page count). The
+ * reads that run often touch a few pages; a long log or a first pass over
+ * an upgraded store would otherwise keep 2 MiB of pages resident for good.
+ */
+#define STORE_CACHE "-256"
 
 struct store {
 	sqlite3 *db;
@@ -41,6 +47,8 @@ int store_get_decoded(struct store *st, const char *table, const char *domain, c
     int (*decode)(const uint8_t *pt, size_t pl, void *out), void *out);
 int store_del_rid(struct store *st, const char *table, const uint8_t rid[RID_LEN]);
 int store_count(struct store *st, const char *sql, uint64_t *n);
+/* Brings the events table to the current schema version (daemon/store_event.c). */
+int store_event_migrate(struct store *st);
 int store_collect(struct store *st, sqlite3_stmt *s, const char *table, size_t size,
     int (*decode)(const uint8_t *pt, size_t pl, void *elem), void **out, size_t *n);
 

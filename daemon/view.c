@@ -1,5 +1,5 @@
 /*
- * A window of history held in memory, and the relations between its events.
+ * A small set of events, and the relations between them.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -7,23 +7,103 @@
 #include <time.h>
 
 #include "daemon/view.h"
+#include "proto/err.h"
+
+static int
+view_append(struct view *v, const struct event *ev, int64_t seq)
+{
+	size_t i = v->n;
+
+	if (v->n == v->cap) {
+		size_t nc = v->cap ? v->cap * 2 : 8;
+		struct event *g = malloc(nc * sizeof(*g));
+		int64_t *gs = malloc(nc * sizeof(*gs));
+
+		/* Not realloc: the old copies are wiped before they are let go. */
+		if (g == NULL || gs == NULL) {
+			free(g);
+			free(gs);
+			return 1;
+		}
+		if (i > 0) {
+			memcpy(g, v->ev, i * sizeof(*g));
+			memcpy(gs, v->seq, i * sizeof(*gs));
+		}
+		view_free(v);   /* n = 0 */
+		v->ev = g;
+		v->seq = gs;
+		v->cap = nc;
+		v->n = i;
+	}
+	v->ev[v->n] = *ev;
+	v->seq[v->n++] = seq;
+	return 0;
+}
+
+int
+view_add_row(void *arg, const struct event *ev, int64_t seq)
+{
+	struct view *v = arg;
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->seq[i] == seq)
+			return 0;
+	return view_append(v, ev, seq);
+}
 
 int
 view_add(void *arg, const struct event *ev)
 {
 	struct view *v = arg;
 
-	if (v->n == v->cap) {
-		size_t nc = v->cap ? v->cap * 2 : 64;
-		struct event *g = realloc(v->ev, nc * sizeof(*g));
+	return view_append(v, ev, -1 - (int64_t)v->n);
+}
 
-		if (g == NULL)
-			return 1;
-		v->ev = g;
-		v->cap = nc;
+static int
+view_newer(const struct view *v, size_t a, size_t b)
+{
+	if (v->ev[a].ts != v->ev[b].ts)
+		return v->ev[a].ts > v->ev[b].ts;
+	return v->seq[a] > v->seq[b];
+}
+
+int
+view_sort(struct view *v)
+{
+	struct event *tmp;
+	size_t i, j;
+
+	if (v->n < 2)
+		return 0;
+	tmp = malloc(sizeof(*tmp));
+	if (tmp == NULL)
+		return ATT_ENOMEM;
+	/* Insertion sort: a view holds a handful of events. */
+	for (i = 1; i < v->n; i++) {
+		int64_t s = v->seq[i];
+
+		for (j = i; j > 0 && !view_newer(v, j - 1, i); j--)
+			;
+		if (j == i)
+			continue;
+		*tmp = v->ev[i];
+		memmove(&v->ev[j + 1], &v->ev[j], (i - j) * sizeof(*v->ev));
+		memmove(&v->seq[j + 1], &v->seq[j], (i - j) * sizeof(*v->seq));
+		v->ev[j] = *tmp;
+		v->seq[j] = s;
 	}
-	v->ev[v->n++] = *ev;
+	sodium_memzero(tmp, sizeof(*tmp));
+	free(tmp);
 	return 0;
+}
+
+void
+view_reset(struct view *v)
+{
+	if (v->ev != NULL)
+		sodium_memzero(v->ev, v->n * sizeof(*v->ev));
+	v->n = 0;
 }
 
 void
@@ -32,6 +112,10 @@ view_free(struct view *v)
 	if (v->ev != NULL)
 		sodium_memzero(v->ev, v->cap * sizeof(*v->ev));
 	free(v->ev);
+	free(v->seq);
+	v->ev = NULL;
+	v->seq = NULL;
+	v->n = v->cap = 0;
 }
 
 int
@@ -157,7 +241,6 @@ view_bid_state(const struct view *v, const struct event *bid)
 		return "retracted";
 	return view_answers(v, bid->id, !bid->mine) > 0 ? "answered" : "open";
 }
-
 
 const struct event *
 view_latest_checkin(const struct view *v, const uint8_t person[32], uint64_t now)

@@ -1,10 +1,13 @@
 /*
- * The events of a window of history, loaded once from the store, with the
- * relations between them (retractions, answers to a bid): what the read
- * requests (daemon/cmd_read.c) and the rain-check service show.
+ * A small set of events with the relations between them (retractions,
+ * answers to a bid): what the read requests (daemon/cmd_read.c) and the
+ * rain-check service show. The set is never the whole history: it is
+ * what daemon/history.c finds by index for one status, one event of a log
+ * page or the rain checks due, so its size follows partners and open bids.
  *
- * A struct view is filled by passing view_add to store_event_each and must
- * be released with view_free, which wipes the copies of the events.
+ * Events are added with their seq (order of arrival; a seq already in the
+ * view is not added twice), view_sort puts them newest first, and
+ * view_free wipes the copies. view_reset empties a view and keeps its memory.
  */
 #ifndef ATTUNE_DAEMON_VIEW_H
 #define ATTUNE_DAEMON_VIEW_H
@@ -15,14 +18,24 @@
 #include "proto/event.h"
 
 #define VIEW_WINDOW (30 * 86400)   /* status looks at the last 30 days */
+#define VIEW_SPARK_SHOWN 43200     /* status shows a spark match for 12 hours */
 
 struct view {
 	struct event *ev;
+	int64_t *seq;
 	size_t n, cap;
 };
 
-/* A store_event_each callback: appends a copy of ev (1 = stop: out of memory). */
+/* A store_row_fn: appends a copy of ev unless seq is there already (1 = stop: out of memory). */
+int view_add_row(void *arg, const struct event *ev, int64_t seq);
+/*
+ * A store_event_fn: appends a copy of ev, in the order given (no seq: do
+ * not view_sort). For a window read whole, which costs what the window holds.
+ */
 int view_add(void *arg, const struct event *ev);
+/* Newest first: ts, then seq. 0 or ATT_ENOMEM. */
+int view_sort(struct view *v);
+void view_reset(struct view *v);
 void view_free(struct view *v);
 /* Retracted by its own author (anyone else's retraction is ignored). */
 int view_retracted(const struct view *v, const struct event *e);

@@ -4,6 +4,7 @@
  * side buffer first, so each map header is exact without a second pass.
  */
 #include <sodium.h>
+#include <utf8proc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,13 +142,16 @@ fail(char *why, size_t cap, int err, const char *fmt, const char *what)
 }
 
 /*
- * Counts code points of valid UTF-8 without control characters (newline
- * and tab are allowed where allow_nl); -1 when invalid.
+ * Counts the characters of valid UTF-8 without control characters (newline
+ * and tab are allowed where allow_nl) as a person counts them: extended
+ * grapheme clusters (UAX #29, by utf8proc), so a family emoji or a flag is
+ * one, the same count the clients show. -1 when invalid.
  */
 static long
 text_chars(const char *s, int allow_nl)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	utf8proc_int32_t prev = -1, state = 0;
 	long n = 0;
 
 	while (*p != '\0') {
@@ -182,7 +186,9 @@ text_chars(const char *s, int allow_nl)
 		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
 			return -1;
 		p += len;
-		n++;
+		if (prev < 0 || utf8proc_grapheme_break_stateful(prev, (utf8proc_int32_t)cp, &state))
+			n++;
+		prev = (utf8proc_int32_t)cp;
 	}
 	return n;
 }

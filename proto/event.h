@@ -24,7 +24,7 @@ struct msg_out;
 
 #define EVENT_ID_LEN      16
 #define EVENT_KEY_LEN     32
-#define EVENT_NOTE_CHARS  280            /* Unicode code points */
+#define EVENT_NOTE_CHARS  280            /* characters: extended grapheme clusters */
 #define EVENT_NOTE_MAX    (280 * 4)      /* bytes */
 #define EVENT_WORD_MAX    32             /* one tag / offer / reason / kind, bytes */
 #define EVENT_WORDS_MAX   16             /* tags, open_to, reason, offer: count */

@@ -110,7 +110,8 @@ level(struct cli *c, enum vocab_scale s, const char *arg, int *out)
 		return cli_usage_err(c, "%s %s is out of range: %s goes from %d to %d (or %s)",
 		    name, arg, name, lo, hi, words);
 	if (rc != 0)
-		return cli_usage_err(c, "'%s' is not a %s: use %d-%d or %s", arg, name, lo, hi, words);
+		return cli_usage_err(c, "'%s' is not a %s: use %d-%d or %s (or skip: rather not say)",
+		    arg, name, lo, hi, words);
 	return 0;
 }
 
@@ -140,10 +141,12 @@ once_str(struct cli *c, const char **slot, const char *flag, const char *arg)
 	return 0;
 }
 
+#define LEVEL_UNSET (-2)   /* not given (VOCAB_SKIP, -1, is "rather not say") */
+
 static int
 once_int(struct cli *c, int *slot, int v, const char *flag, const char *a, const char *b)
 {
-	if (*slot >= 0 && *slot != v)
+	if (*slot != LEVEL_UNSET && *slot != v)
 		return cli_usage_err(c, "--%s %s and --%s %s contradict each other: give one",
 		    flag, a, flag, b);
 	*slot = v;
@@ -327,14 +330,14 @@ ask_level(struct cli *c, enum vocab_scale s, int *out)
 		snprintf(w, sizeof(w), "%d %s%s", v, vocab_level_word(s, v), v < hi ? ", " : "");
 		strcat(words, w);
 	}
-	snprintf(prompt, sizeof(prompt), "%c%s (%s): ", vocab_scale_name(s)[0] - 32,
+	snprintf(prompt, sizeof(prompt), "%c%s (%s; - rather not say): ", vocab_scale_name(s)[0] - 32,
 	    vocab_scale_name(s) + 1, words);
 	for (;;) {
 		if (cli_ask(prompt, buf, sizeof(buf)) != 0)
 			return cli_err(CLI_EXIT_USAGE, "no answer: check-in not sent");
 		if (vocab_level(s, buf, out) == 0)
 			return 0;
-		fprintf(stderr, "  say a number %d-%d or one of the words\n", lo, hi);
+		fprintf(stderr, "  say a number %d-%d, one of the words, or - (rather not say)\n", lo, hi);
 	}
 	(void)c;
 }
@@ -559,11 +562,11 @@ checkin_interactive(struct checkin_args *a, char *note_buf, size_t note_cap)
 {
 	int rc;
 
-	if (a->mood < 0 && (rc = ask_level(a->c, VOCAB_MOOD, &a->mood)) != 0)
+	if (a->mood == LEVEL_UNSET && (rc = ask_level(a->c, VOCAB_MOOD, &a->mood)) != 0)
 		return rc;
-	if (a->desire < 0 && (rc = ask_level(a->c, VOCAB_DESIRE, &a->desire)) != 0)
+	if (a->desire == LEVEL_UNSET && (rc = ask_level(a->c, VOCAB_DESIRE, &a->desire)) != 0)
 		return rc;
-	if (a->capacity < 0 && (rc = ask_level(a->c, VOCAB_CAPACITY, &a->capacity)) != 0)
+	if (a->capacity == LEVEL_UNSET && (rc = ask_level(a->c, VOCAB_CAPACITY, &a->capacity)) != 0)
 		return rc;
 	if (a->nflags == 0) {
 		if ((rc = ask_words(a->c, "How are you (tired, stressed, relaxed, playful, ...; "
@@ -610,21 +613,34 @@ cmd_checkin(struct cli *c, int argc, char **argv)
 	if (a == NULL)
 		return cli_err(CLI_EXIT_FAIL, "out of memory");
 	a->c = c;
-	a->mood = a->desire = a->capacity = a->responsive = -1;
+	a->mood = a->desire = a->capacity = LEVEL_UNSET;
+	a->responsive = -1;
 	if ((rc = cli_getopt(c, argc, argv, checkin_flag, a, &rest)) != 0)
 		goto out;
 	if (rest < argc) {
 		rc = cli_usage_err(c, "unexpected '%s'", argv[rest]);
 		goto out;
 	}
-	if (a->mood < 0 || a->desire < 0 || a->capacity < 0) {
-		if (!c->tty_in || c->json) {
-			rc = cli_usage_err(c, "say how you are with --mood N --desire N --capacity N "
-			    "(or run `attune checkin` on a terminal to be asked)");
+	/*
+	 * Each level may be left out ("rather not say"): off a terminal a level
+	 * not given is not said; on a terminal the missing ones are asked, with
+	 * "-" for rather not say. At least one must be said.
+	 */
+	if (a->mood == LEVEL_UNSET || a->desire == LEVEL_UNSET || a->capacity == LEVEL_UNSET) {
+		if (c->tty_in && !c->json) {
+			if ((rc = checkin_interactive(a, note_buf, sizeof(note_buf))) != 0)
+				goto out;
+		} else if (a->mood == LEVEL_UNSET && a->desire == LEVEL_UNSET &&
+		    a->capacity == LEVEL_UNSET) {
+			rc = cli_usage_err(c, "say how you are with at least one of --mood N, --desire N, "
+			    "--capacity N (or run `attune checkin` on a terminal to be asked)");
 			goto out;
 		}
-		if ((rc = checkin_interactive(a, note_buf, sizeof(note_buf))) != 0)
-			goto out;
+	}
+	if (a->mood < 0 && a->desire < 0 && a->capacity < 0) {
+		rc = cli_usage_err(c, "rather not say is fine for some, but say at least one of mood, "
+		    "desire and capacity");
+		goto out;
 	}
 	if ((rc = cli_connect(c)) != 0)
 		goto out;
@@ -633,12 +649,15 @@ cmd_checkin(struct cli *c, int argc, char **argv)
 	for (i = 0; i < a->nonly; i++)
 		if ((rc = names_resolve(c, &a->only[i].names, 0)) != 0)
 			goto out;
-	nfields = 5 + (a->responsive >= 0) + (a->note != NULL) + (a->to.n > 0) +
-	    (a->until != 0) + (a->nonly > 0);
+	nfields = 2 + (a->mood >= 0) + (a->desire >= 0) + (a->capacity >= 0) +
+	    (a->responsive >= 0) + (a->note != NULL) + (a->to.n > 0) + (a->until != 0) + (a->nonly > 0);
 	attune_req_begin(c->conn, &req, "checkin", nfields);
-	attune_req_uint(&req, "mood", (uint64_t)a->mood);
-	attune_req_uint(&req, "desire", (uint64_t)a->desire);
-	attune_req_uint(&req, "capacity", (uint64_t)a->capacity);
+	if (a->mood >= 0)
+		attune_req_uint(&req, "mood", (uint64_t)a->mood);
+	if (a->desire >= 0)
+		attune_req_uint(&req, "desire", (uint64_t)a->desire);
+	if (a->capacity >= 0)
+		attune_req_uint(&req, "capacity", (uint64_t)a->capacity);
 	req_words(&req, "tags", &a->tags);
 	req_words(&req, "open_to", &a->open_to);
 	if (a->responsive >= 0)

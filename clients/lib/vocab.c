@@ -82,6 +82,11 @@ vocab_level(enum vocab_scale s, const char *str, int *out)
 
 	while (*str == ' ')
 		str++;
+	if (strcmp(str, "-") == 0 || strcasecmp(str, "skip") == 0 || strcasecmp(str, "pass") == 0 ||
+	    strcasecmp(str, "rather not say") == 0 || strcasecmp(str, "rather-not-say") == 0) {
+		*out = VOCAB_SKIP;
+		return 0;
+	}
 	if (isdigit((unsigned char)str[0]) || str[0] == '-' || str[0] == '+') {
 		errno = 0;
 		v = strtol(str, &end, 10);

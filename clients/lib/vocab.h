@@ -21,7 +21,12 @@ enum vocab_scale { VOCAB_MOOD, VOCAB_DESIRE, VOCAB_CAPACITY };
 #define VOCAB_LIST_MAX EVENT_WORDS_MAX    /* items in one list */
 #define VOCAB_NOTE_MAX EVENT_NOTE_CHARS   /* characters (grapheme clusters, not bytes) in a note */
 
-/* "2" or "low" → *out. ATT_ERANGE for a number outside the scale, ATT_EINVAL for an unknown word. */
+#define VOCAB_SKIP (-1)   /* "rather not say": the level is left out of the check-in */
+
+/*
+ * "2" or "low" → *out; "skip", "-" or "rather not say" → VOCAB_SKIP.
+ * ATT_ERANGE for a number outside the scale, ATT_EINVAL for an unknown word.
+ */
 int vocab_level(enum vocab_scale, const char *s, int *out);
 /* The word for a level ("low"), or "?" outside the scale. */
 const char *vocab_level_word(enum vocab_scale, int v);

@@ -57,8 +57,8 @@ run checkin --mood 2 --desire 9 --capacity 1
 check "desire 9: out of range" has "$ERR" 'desire 9 is out of range'
 run checkin --mood 2 --desire 1 --capacity lots
 check "capacity 'lots': not a capacity" has "$ERR" "'lots' is not a capacity"
-run checkin --mood 2 --desire 1 </dev/null
-check "missing capacity off a terminal: asks for the flags" has "$ERR" 'say how you are with --mood N --desire N --capacity N'
+run checkin --tag tired </dev/null
+check "no level off a terminal: asks for at least one" has "$ERR" 'say how you are with at least one of --mood N, --desire N, --capacity N'
 long=$(printf 'x%.0s' $(seq 1 281))
 run checkin --mood 2 --desire 1 --capacity 1 --note "$long"
 check "281-character note: refused with the count" has "$ERR" 'the note has 281 characters: at most 280 fit'
@@ -172,8 +172,8 @@ PY
 OUT=$(LANG=C.UTF-8 LC_ALL=C.UTF-8 python3 "$T_DIR/onterm.py" 7 good 2 ok "tired, sick" cuddle \
 	perhaps yes "typed at a terminal" Nobody "" someday +3h -- "$ATTUNE" checkin) && RC=0 || RC=$?
 check "checkin on a terminal asks, and re-asks after a bad answer" test "$RC" -eq 0
-check "the mood prompt names the words" has "$OUT" 'Mood \(1 awful, 2 low, 3 ok, 4 good, 5 great\):'
-check "a bad answer is explained" has "$OUT" 'say a number 1-5 or one of the words'
+check "the mood prompt names the words" has "$OUT" 'Mood \(1 awful, 2 low, 3 ok, 4 good, 5 great; - rather not say\):'
+check "a bad answer is explained" has "$OUT" 'say a number 1-5, one of the words, or - \(rather not say\)'
 check "it asks whether responsive, Enter meaning no" has "$OUT" '^Responsive: .*\(y/N\):'
 check "a bad yes/no is explained" has "$OUT" 'say yes or no'
 check "it asks who may see it, Enter meaning everyone" has "$OUT" 'Who may see it \(no partner yet; Enter: everyone\):'

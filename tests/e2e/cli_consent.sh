@@ -169,10 +169,31 @@ check "a typo: exit 2 with a suggestion" has "$ERR" 'did you mean "crossover"'
 as sam pair 42-crossover
 check "a code with too few parts: exit 2" test "$RC" -eq 2
 
+# "Rather not say" for each level; at least one is said.
+as alex checkin --desire skip --capacity - --mood "rather not say" </dev/null
+check "all three 'rather not say': exit 2" test "$RC" -eq 2
+check "says at least one" has "$ERR" 'say at least one of mood, desire and capacity'
+as alex checkin --mood 3 --desire skip --to Sam </dev/null
+check "mood only (desire skipped, capacity not given): sent" test "$RC" -eq 0
+as alex status --json
+check "the check-in holds mood only" json "$OUT" \
+	'd["me"]["checkin"]["mood"] == 3 and "desire" not in d["me"]["checkin"] and "capacity" not in d["me"]["checkin"]'
+check "sam sees the mood and nothing of the rest" until_has sam '^Alex - just now - mood 3/5$' status
+OUT=$(onterm alex - 4 - "" "" "" "" Sam "" -- "$ATTUNE" checkin) && RC=0 || RC=$?
+check "on a terminal each level may be '-' (rather not say)" test "$RC" -eq 0
+check "the prompt says so" has "$OUT" 'Mood \(1 awful.*5 great; - rather not say\):'
+as alex status --json
+check "only desire was said" json "$OUT" \
+	'd["me"]["checkin"]["desire"] == 4 and "mood" not in d["me"]["checkin"] and "capacity" not in d["me"]["checkin"]'
+
 # Notes count what a person sees (issue 13: 40 emoji were "320 characters").
 acute=$(printf 'e\xcc\x81%.0s' $(seq 1 281))
 as alex checkin --mood 3 --desire 2 --capacity 3 --note "$acute"
 check "281 accented letters (562 code points): refused as 281 characters" has "$ERR" 'the note has 281 characters: at most 280 fit'
+acute=$(printf 'e\xcc\x81%.0s' $(seq 1 280))
+as alex checkin --mood 3 --desire 2 --capacity 3 --to Sam --note "$acute"
+check "280 of them (560 code points) are sent: attuned counts the same way" test "$RC" -eq 0
+check "and sam receives the note" until_has sam "$acute" status
 
 # Devices by a unique start of their id (issue 13: `attune revoke f738`).
 cli_daemon_start alex2

@@ -49,8 +49,8 @@ check "status names me and my device" has "$out" '.me.name + " " + .me.device' "
 
 out=$(api checkin mood=6 desire=1 capacity=3)
 check "mood 6: out-of-range" has "$out" .code out-of-range
-out=$(api checkin desire=1 capacity=3)
-check "missing mood: missing-key" has "$out" .code missing-key
+out=$(api checkin 'tags[]=tired')
+check "no level at all: missing-key (rather not say is for some, not all)" has "$out" .code missing-key
 long=$(printf 'x%.0s' $(seq 1 281))
 out=$(api checkin mood=2 desire=1 capacity=3 note="$long")
 check "281-character note: out-of-range" has "$out" .code out-of-range

@@ -98,6 +98,14 @@ test_validate(void **state)
 	memset(ev.note, 'a', 281);
 	ev.note[281] = '\0';
 	assert_int_equal(event_validate(&ev, why, sizeof(why)), ATT_ESTRLONG);
+	/* Issue 13: characters as a person counts them: 280 accented letters are 560 code points. */
+	note[0] = '\0';
+	for (i = 0; i < 280; i++)
+		strcat(note, "e\xcc\x81");   /* e + U+0301 */
+	memcpy(ev.note, note, strlen(note) + 1);
+	assert_int_equal(event_validate(&ev, why, sizeof(why)), 0);
+	strcat(ev.note, "e");
+	assert_int_equal(event_validate(&ev, why, sizeof(why)), ATT_ESTRLONG);
 	snprintf(ev.note, sizeof(ev.note), "bad \xc3\x28 utf-8");
 	assert_int_equal(event_validate(&ev, why, sizeof(why)), ATT_ERANGE);
 	snprintf(ev.note, sizeof(ev.note), "bell \a");

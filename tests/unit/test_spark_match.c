@@ -14,6 +14,8 @@
 #include "proto/err.h"
 #include "proto/event.h"
 #include "proto/msg.h"
+#include "daemon/config.h"
+#include "daemon/notify.h"
 
 static const uint8_t sam[32] = { 5, 6, 7 };
 
@@ -82,11 +84,32 @@ test_spark_match(void **state)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* The desktop notification says the same, and nothing more, in every mode. */
+static void
+test_spark_match_notification(void **state)
+{
+	struct config c;
+	struct event ev;
+	char summary[128], body[128];
+
+	(void)state;
+	event_init(&ev, EVENT_SPARK_MATCH);
+	memcpy(ev.author, sam, 32);
+	config_defaults(&c);
+	for (int mode = NOTIFY_DISCREET; mode <= NOTIFY_FULL; mode++) {
+		c.notify = (enum notify_mode)mode;
+		notify_text(&c, &ev, "Sam", summary, sizeof(summary), body, sizeof(body));
+		assert_string_equal(summary, "You and Sam are both in the mood");
+		assert_string_equal(body, "");
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spark_match),
+		cmocka_unit_test(test_spark_match_notification),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,5 +59,7 @@ for line in sys.stdin:
 	hdrs.append(env[off:off + 40])
 print(sum(c - 1 for c in collections.Counter(hdrs).values()))')
 check "no two envelopes share a ratchet header (no message key used twice)" test "$DUPS" = 0
+SIZES=$(sqlite3 "$T_DIR/relay/relay.db" "SELECT DISTINCT length(env) FROM mailbox WHERE hex(dst) != '$BDEV'")
+check "every fragment (COMMIT, REVEAL) travels in a check-in-sized envelope (314 B)" test "$SIZES" = 314
 
 done_testing

@@ -1,8 +1,10 @@
 /*
  * The PSI benchmark (`make bench`): CPU time and bytes of one wishes round
  * over the full catalogue (CATALOGUE_CUSTOM_SLOTS custom slots, both tiers)
- * and of one spark round, per side and for both, and the envelope bytes each
- * message becomes once padded to its bucket (docs/PROTOCOL.md 6.5).
+ * and of one spark round, per side and for both, and what goes on the wire:
+ * attuned cuts each PSI message into ROUNDS_FRAG-byte fragments, each an
+ * inner message padded to the 256-byte bucket (docs/PROTOCOL.md 9.6), so
+ * every envelope of a round is the size of a check-in's.
  * Figures are printed, never asserted. BENCH_SECONDS (default 0.25) sets how
  * long each measurement runs (in CPU time); each is the best of three runs.
  */
@@ -15,6 +17,7 @@
 #include "proto/catalogue.h"
 #include "proto/envelope.h"
 #include "proto/psi.h"
+#include "daemon/rounds.h"
 
 static double bench_seconds = 0.25;
 
@@ -36,7 +39,7 @@ die(const char *what)
 
 struct tally {
 	size_t bytes[2];     /* PSI message bytes sent by each side */
-	size_t padded[2];    /* the same, padded to envelope buckets */
+	size_t envs[2];      /* envelopes on the wire (one per fragment) */
 	size_t msgs[2];
 };
 
@@ -89,7 +92,7 @@ round_once(const struct psi_params *p, int spark, struct tally *t)
 					die("psi_recv");
 				if (t != NULL) {
 					t->bytes[from] += (size_t)n;
-					t->padded[from] += envelope_bucket((size_t)n);
+					t->envs[from] += ((size_t)n + ROUNDS_FRAG - 1) / ROUNDS_FRAG;
 					t->msgs[from]++;
 				}
 				progress = 1;
@@ -129,8 +132,9 @@ report(const char *name, const struct psi_params *p, int spark)
 	round_once(p, spark, &t);
 	printf("%-22s %4u slots x %u tiers: %8.2f ms CPU per round (both sides), %.2f ms per side\n",
 	    name, (unsigned)(p->nfixed + p->ncustom), (unsigned)p->tiers, 1000.0 / rps, 500.0 / rps);
-	printf("%-22s %zu messages per side, %zu B each way (%zu B padded to buckets), %zu B both ways\n",
-	    name, t.msgs[0], t.bytes[0], t.padded[0], t.padded[0] + t.padded[1]);
+	printf("%-22s %zu messages per side, %zu B each way; on the wire %zu envelopes of %zu B each way, %zu B both ways\n",
+	    name, t.msgs[0], t.bytes[0], t.envs[0], envelope_size(ENVELOPE_NORMAL, ENVELOPE_MIN_BUCKET),
+	    (t.envs[0] + t.envs[1]) * envelope_size(ENVELOPE_NORMAL, ENVELOPE_MIN_BUCKET));
 	printf("%-22s COMMIT %zu B, REVEAL %zu B, EXP %zu B\n", name,
 	    psi_msg_size(PSI_COMMIT, p), psi_msg_size(PSI_REVEAL, p), psi_msg_size(PSI_EXP, p));
 }

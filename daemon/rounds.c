@@ -52,6 +52,7 @@ struct round {
 	uint64_t resend_ms;         /* next time we send it all again */
 	uint64_t resend_every_ms;
 	int done;                   /* finished: kept until its deadline to answer resends */
+	int pump_due, resend_due;   /* to do on the next loop turn (see rounds_on_kick) */
 	char (*custom)[PSI_KEY_MAX + 1];
 	size_t ncustom;
 	struct api_req *waiter;
@@ -66,6 +67,8 @@ struct quiet {
 struct rounds {
 	struct daemon *d;
 	uv_timer_t timer;
+	uv_timer_t kick;            /* sends what incoming messages made due */
+	int handles;
 	uint64_t last_epoch;
 	uint64_t timeout_ms;
 	uint64_t resend_every_ms;
@@ -73,6 +76,7 @@ struct rounds {
 	struct quiet q[QUIET_MAX];
 };
 
+static void rounds_kick(struct rounds *rs);
 static int rounds_start(struct daemon *d, enum rounds_kind kind, const uint8_t partner[32],
     const uint8_t round_id[PSI_ROUND_ID_LEN], uint64_t epoch, struct psi *p,
     char custom[][PSI_KEY_MAX + 1], size_t ncustom, void *waiter, int mine_hint);
@@ -327,6 +331,13 @@ rounds_start(struct daemon *d, enum rounds_kind kind, const uint8_t partner[32],
 		memcpy(x->custom[i], custom[i], PSI_KEY_MAX + 1);
 	x->ncustom = ncustom;
 	x->waiter = waiter;
+	if (!mine_hint) {
+		/* Answering inside the inbox's delivery: send on the next turn. */
+		x->pump_due = 1;
+		rounds_kick(rs);
+		rounds_arm(rs);
+		return 0;
+	}
 	r = store_begin(d->store);
 	if (r == 0) {
 		r = round_pump(rs, x);
@@ -481,8 +492,10 @@ rounds_recv(struct daemon *d, const uint8_t partner[32], const msgpack_object *r
 		return ATT_EMALFORMED;
 	if (x->done || q->taken || (q->got[i / 64] >> (i % 64) & 1)) {
 		/* A copy: the partner is sending again, so it may lack some of ours. */
-		if (rounds_now_ms() + x->resend_every_ms / 2 >= x->resend_ms)
-			round_resend(rs, x);
+		if (rounds_now_ms() + x->resend_every_ms / 2 >= x->resend_ms) {
+			x->resend_due = 1;
+			rounds_kick(rs);
+		}
 		return ATT_EREPLAY;
 	}
 	memcpy(q->buf + i * ROUNDS_FRAG, m, len);
@@ -490,17 +503,76 @@ rounds_recv(struct daemon *d, const uint8_t partner[32], const msgpack_object *r
 	if (++q->have < q->nfrags)
 		return 0;
 	q->complete = 1;
-	if ((r = round_feed(x)) == 0)
-		r = round_pump(rs, x);
-	if (r == ATT_EREPLAY)
-		return r;
-	if (r != 0) {
+	if ((r = round_feed(x)) != 0) {
 		round_abandon(rs, x, att_errcode(r));
 		return r;
 	}
-	if (psi_done(x->psi))
-		return round_finish(rs, x, ev, have_ev);
+	/*
+	 * What is due now goes out on the next loop turn, outside the inbox's
+	 * delivery transaction: sending seals with the session of the very
+	 * device whose envelope the inbox holds open, and the inbox saves that
+	 * session when it commits.
+	 */
+	x->pump_due = 1;
+	rounds_kick(rs);
+	(void)ev;
 	return 0;
+}
+
+/* Sends what is due for x and finishes it when done, in one transaction. */
+static void
+round_step(struct rounds *rs, struct round *x)
+{
+	struct daemon *d = rs->d;
+	struct event *ev = calloc(1, sizeof(*ev));
+	int have_ev = 0, r;
+
+	x->pump_due = 0;
+	r = ev == NULL ? ATT_ENOMEM : store_begin(d->store);
+	if (r == 0) {
+		r = round_pump(rs, x);
+		if (r == 0 && psi_done(x->psi))
+			r = round_finish(rs, x, ev, &have_ev);
+		if (r == 0)
+			r = store_commit(d->store);
+		else
+			store_rollback(d->store);
+	}
+	if (r != 0 && !x->done)
+		round_abandon(rs, x, att_errcode(r));
+	else if (r == 0 && have_ev)
+		api_event_arrived(d, ev);
+	if (ev != NULL) {
+		sodium_memzero(ev, sizeof(*ev));
+		free(ev);
+	}
+}
+
+static void
+rounds_on_kick(uv_timer_t *t)
+{
+	struct rounds *rs = t->data;
+
+	for (size_t i = 0; i < ROUNDS_MAX; i++) {
+		struct round *x = &rs->r[i];
+
+		if (!x->used)
+			continue;
+		if (x->resend_due) {
+			x->resend_due = 0;
+			round_resend(rs, x);
+		}
+		if (x->pump_due && !x->done)
+			round_step(rs, x);
+	}
+	rounds_arm(rs);
+}
+
+static void
+rounds_kick(struct rounds *rs)
+{
+	if (!rs->d->stopping && !uv_is_active((uv_handle_t *)&rs->kick))
+		uv_timer_start(&rs->kick, rounds_on_kick, 0, 0);
 }
 
 /* Abandons rounds past their deadline; starts spark rounds at a new period. */
@@ -573,14 +645,19 @@ rounds_new(struct daemon *d)
 	rs->resend_every_ms = rs->timeout_ms / 5;
 	rs->last_epoch = rounds_now_ms() / spark_period_ms();
 	uv_timer_init(d->loop, &rs->timer);
-	rs->timer.data = rs;
+	uv_timer_init(d->loop, &rs->kick);
+	rs->timer.data = rs->kick.data = rs;
+	rs->handles = 2;
 	return rs;
 }
 
 static void
 rounds_on_close(uv_handle_t *h)
 {
-	free(h->data);
+	struct rounds *rs = h->data;
+
+	if (--rs->handles == 0)
+		free(rs);
 }
 
 void
@@ -594,4 +671,5 @@ rounds_free(struct rounds *rs)
 		else if (rs->r[i].used)
 			round_abandon(rs, &rs->r[i], "attuned is stopping");
 	uv_close((uv_handle_t *)&rs->timer, rounds_on_close);
+	uv_close((uv_handle_t *)&rs->kick, rounds_on_close);
 }

@@ -60,14 +60,27 @@ parse_duration(const char *s)
 	return total;
 }
 
+/* A library call's status as the CLI's exit status, with its sentence printed. */
+static int
+lib_result(struct cli *c, int rc, struct attune_reply *err)
+{
+	if (rc == 0)
+		return 0;
+	if (rc == ATTUNE_EDAEMON && err != NULL) {
+		rc = cli_daemon_err(c, err);
+		attune_reply_free(err);
+		return rc;
+	}
+	return cli_transport_err(c, rc);
+}
+
 int
 cmd_spark(struct cli *c, int argc, char **argv)
 {
 	struct spark_args a = { NULL, NULL, NULL };
-	struct attune_req req;
-	struct attune_reply *rep;
+	struct attune_reply *err = NULL;
 	uint64_t dur = 0, until = 0;
-	char id[40] = "";
+	char id[ATTUNE_SPARK_ID_LEN + 1] = "";
 	int rc, rest, cancelled = 0;
 
 	if ((rc = cli_getopt(c, argc, argv, spark_flag, &a, &rest)) != 0)
@@ -81,41 +94,28 @@ cmd_spark(struct cli *c, int argc, char **argv)
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
 	if (a.cancel != NULL) {
-		attune_req_begin(c->conn, &req, "spark", 1);
-		attune_req_str(&req, "cancel", a.cancel);
-	} else {
-		attune_req_begin(c->conn, &req, "spark", 1 + (dur != 0));
-		attune_req_str(&req, "to", a.to);
-		if (dur != 0)
-			attune_req_uint(&req, "for", dur);
-	}
-	rc = cli_call(c, &req, &rep, 0);
-	attune_req_free(&req);
-	if (rc != 0)
-		return rc;
-	if (a.cancel != NULL) {
-		attune_get_bool(attune_reply_root(rep), "cancelled", &cancelled);
+		if ((rc = lib_result(c, attune_spark_cancel(c->conn, a.cancel, &cancelled, &err), err)) != 0)
+			return rc;
 		if (c->json)
 			printf("{\"cancelled\":%s}\n", cancelled ? "true" : "false");
 		else
 			printf(cancelled ? "Spark for %s withdrawn.\n" : "There was no spark for %s.\n", a.cancel);
-	} else {
-		attune_get_strz(attune_reply_root(rep), "spark_id", id, sizeof(id));
-		attune_get_uint(attune_reply_root(rep), "until", &until);
-		if (c->json) {
-			printf("{\"id\":\"%s\",\"until\":%llu}\n", id, (unsigned long long)until);
-		} else {
-			time_t t = (time_t)until;
-			char when[32];
-			struct tm tm;
-
-			localtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%H:%M", &tm);
-			printf("Spark set for %s until %s. If %s sparks for you too before then, you are\n"
-			    "both told. If not, nobody ever learns of it.\n", a.to, when, a.to);
-		}
+		return 0;
 	}
-	attune_reply_free(rep);
+	if ((rc = lib_result(c, attune_spark(c->conn, a.to, dur, id, &until, &err), err)) != 0)
+		return rc;
+	if (c->json) {
+		printf("{\"id\":\"%s\",\"until\":%llu}\n", id, (unsigned long long)until);
+	} else {
+		time_t t = (time_t)until;
+		char when[32];
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%H:%M", &tm);
+		printf("Spark set for %s until %s. If %s sparks for you too before then, you are\n"
+		    "both told. If not, nobody ever learns of it.\n", a.to, when, a.to);
+	}
 	return 0;
 }
 
@@ -189,14 +189,8 @@ print_strs(const msgpack_object *root, const char *key, const char *title)
 }
 
 static int
-wishes_call(struct cli *c, struct attune_req *req, int timeout_ms, int list)
+wishes_show(struct cli *c, struct attune_reply *rep, int list)
 {
-	struct attune_reply *rep;
-	int rc = cli_call(c, req, &rep, timeout_ms);
-
-	attune_req_free(req);
-	if (rc != 0)
-		return rc;
 	if (c->json)
 		cli_print_json(c, attune_reply_root(rep), 0);
 	else if (list)
@@ -224,9 +218,20 @@ wishes_call(struct cli *c, struct attune_req *req, int timeout_ms, int list)
 	return 0;
 }
 
+static int
+wishes_call(struct cli *c, struct attune_req *req, int timeout_ms, int list)
+{
+	struct attune_reply *rep;
+	int rc = cli_call(c, req, &rep, timeout_ms);
+
+	attune_req_free(req);
+	return rc != 0 ? rc : wishes_show(c, rep, list);
+}
+
 int
 cmd_wishes(struct cli *c, int argc, char **argv)
 {
+	struct attune_reply *rep = NULL, *err = NULL;
 	struct attune_req req;
 	int rc, rest;
 
@@ -268,9 +273,10 @@ cmd_wishes(struct cli *c, int argc, char **argv)
 		if (!c->json && c->tty_out)
 			fprintf(stderr, "Comparing with %s (both daemons take part; this takes a moment)...\n",
 			    argv[rest + 1]);
-		attune_req_begin(c->conn, &req, "wishes-compare", 1);
-		attune_req_str(&req, "with", argv[rest + 1]);
-		return wishes_call(c, &req, COMPARE_TIMEOUT_MS, 0);
+		rc = attune_wishes_compare(c->conn, argv[rest + 1], COMPARE_TIMEOUT_MS, &rep, &err);
+		if ((rc = lib_result(c, rc, err)) != 0)
+			return rc;
+		return wishes_show(c, rep, 0);
 	}
 	return cli_usage_err(c, "unknown '%s': wishes [set ITEM ANSWER | compare NAME | maybe-tier on|off]",
 	    argv[rest]);

@@ -132,6 +132,30 @@ int attune_get_map(const msgpack_object *map, const char *key, const msgpack_obj
 /* Present and not nil. */
 int attune_has(const msgpack_object *map, const char *key);
 
+/*
+ * Sparks and wishes (docs/PROTOCOL.md 9; clients/lib/mutual.c). Each sends
+ * one request and waits for its reply; on ATTUNE_EDAEMON the daemon's error
+ * reply is left in *err_out (when err_out is not NULL; free it) for its code
+ * ("unknown-partner", "limited", "abandoned", ...) and sentence.
+ */
+#define ATTUNE_SPARK_ID_LEN 32
+/* A spark for partner NAME, open for for_s seconds (0: the default 2 h); its id (hex) and end. */
+int attune_spark(struct attune_client *c, const char *name, uint64_t for_s,
+    char id[ATTUNE_SPARK_ID_LEN + 1], uint64_t *until, struct attune_reply **err_out);
+/* Withdraws the spark for NAME; *cancelled = whether there was one. */
+int attune_spark_cancel(struct attune_client *c, const char *name, int *cancelled,
+    struct attune_reply **err_out);
+/* One answer: item = a catalogue id or label, or own words; answer "yes", "maybe" or "no". */
+int attune_wishes_set(struct attune_client *c, const char *item, const char *answer,
+    struct attune_reply **err_out);
+/*
+ * Runs a wishes round with partner NAME and waits (timeout_ms; a round gives
+ * up after 10 minutes) for its result: *out is the "wishes-compare" reply
+ * with "both" and "maybe" (attune_get_array).
+ */
+int attune_wishes_compare(struct attune_client *c, const char *name, int timeout_ms,
+    struct attune_reply **out, struct attune_reply **err_out);
+
 /* A short sentence for any error this library returns. */
 const char *attune_strerror(int err);
 

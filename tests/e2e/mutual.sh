@@ -69,6 +69,12 @@ as alex spark --cancel Sam --json
 check "a spark can be withdrawn" json "$OUT" 'd["cancelled"] == True'
 
 # ---- both spark: both told, once ----
+# Both watch: the match arrives as a push, in JSON and in words.
+ATTUNE_HOME="$T_DIR/sam" bg_start "$T_DIR/watch.sam" "$ATTUNE" watch --json
+WATCH_SAM=$BG_PID
+ATTUNE_HOME="$T_DIR/alex" bg_start "$T_DIR/watch.alex" "$ATTUNE" watch
+WATCH_ALEX=$BG_PID
+sleep 0.5
 as alex spark --to Sam --for 30m
 as sam spark --to Alex
 check "sam sparks" test "$RC" -eq 0
@@ -83,6 +89,13 @@ check "alex: exactly one spark-match, naming sam" json "$OUT" \
 as sam log --json
 check "sam: exactly one spark-match, naming alex" json "$OUT" \
 	'[e.get("name") for e in d["events"] if e.get("type") == "spark-match"] == ["Alex"]'
+check "sam's watch got the match once, as JSON" test "$(grep -c '"type":"spark-match"' "$T_DIR/watch.sam")" -eq 1
+check "alex's watch says it in words, once" test "$(grep -c 'You and Sam are both in the mood' "$T_DIR/watch.alex")" -eq 1
+as alex status
+check "alex's status shows it" has "$OUT" "You're both in the mood"
+as sam status --json
+check "sam's status --json has the time of the match" json "$OUT" 'd["partners"][0]["spark_match"] > 0'
+kill "$WATCH_SAM" "$WATCH_ALEX" 2>/dev/null
 
 # ---- what the relay sees: with the partner's daemon away, spark rounds and a
 # check-in wait in its mailbox; every envelope has the same size ----

@@ -2,6 +2,7 @@
  * Account requests: init, pair, link, revoke, unpair, wipe, unlock and
  * passphrase.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,10 +81,10 @@ cmd_account_init(struct call *k)
 static int
 pair_common(struct call *k, int link)
 {
-	char code[128], relay[CONFIG_RELAY_MAX], why[160];
+	char code[128], relay[CONFIG_RELAY_MAX], why[160], invite[65];
 	struct api_req *req;
 	struct addr a;
-	int have_code, have_relay, r;
+	int have_code, have_relay, have_invite, r;
 
 	r = msg_get_strz(k->m, "code", code, sizeof(code));
 	if (r != 0 && r != ATT_EMISSING)
@@ -95,6 +96,14 @@ pair_common(struct call *k, int link)
 	have_relay = r == 0;
 	if (have_relay && addr_parse_ex(&a, relay, why, sizeof(why)) != 0)
 		return call_fail(k, "bad-address", "relay address: %s", why);
+	/* A new device joining by link may bring its own invite from the operator. */
+	r = msg_get_strz(k->m, "invite", invite, sizeof(invite));
+	if (r != 0 && r != ATT_EMISSING)
+		return call_fail_field(k, r, "invite");
+	have_invite = r == 0 && invite[0] != '\0';
+	if (have_invite && !(link && have_code))
+		return call_fail(k, "not-allowed", "an invite goes with `attune link CODE --invite TOKEN` "
+		    "on the new device (a partner uses `attune init --invite`)");
 	if (k->d->keys != NULL && keys_locked(k->d->keys))
 		return call_fail(k, "locked", "the history is locked by a passphrase: run `attune unlock`");
 	/* Joining with link is how a fresh device gets its identity; all else needs init. */
@@ -108,7 +117,9 @@ pair_common(struct call *k, int link)
 	req = api_req_hold(k);
 	if (req == NULL)
 		return call_fail(k, "no-memory", "out of memory");
-	r = pairing_start(k->d->sync, k->d, req, link, have_code ? code : NULL, have_relay ? relay : NULL);
+	r = pairing_start(k->d->sync, k->d, req, link, have_code ? code : NULL, have_relay ? relay : NULL,
+	                  have_invite ? invite : NULL);
+	sodium_memzero(invite, sizeof invite);
 	if (r != 0) {
 		api_req_release(req);
 		return call_fail(k, att_errcode(r), "pairing could not start: %s", att_strerror(r));

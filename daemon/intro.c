@@ -195,7 +195,7 @@ intro_take_pair(struct sync *s, struct daemon *d, const uint8_t *peer,
 /* The new device of a link: become this person's device, take over partners, announce ourselves. */
 int
 intro_take_link(struct sync *s, struct daemon *d, const uint8_t *peer,
-                const msgpack_object *root, struct keys *newdev)
+                const msgpack_object *root, struct keys *newdev, const char *own_invite)
 {
 	const uint8_t *person;
 	const msgpack_object *devs, *parts;
@@ -224,7 +224,11 @@ intro_take_link(struct sync *s, struct daemon *d, const uint8_t *peer,
 	if (r < 0)
 		return r;
 	r = store_kv_set_str(d->store, SYNC_KV_RELAY, relay);
-	if (r >= 0 && msg_get_strz(root, "invite", invite, sizeof invite) == 0)
+	/* An invite the person was given for this device wins over one the identity
+	 * device minted (none when the relay keeps device invites off, its default). */
+	if (r >= 0 && own_invite[0] != '\0')
+		r = store_kv_set_str(d->store, SYNC_KV_INVITE, own_invite);
+	else if (r >= 0 && msg_get_strz(root, "invite", invite, sizeof invite) == 0)
 		r = store_kv_set_str(d->store, SYNC_KV_INVITE, invite);
 	sodium_memzero(invite, sizeof invite);
 	if (r >= 0)

@@ -48,10 +48,12 @@ int intro_take_pair(struct sync *s, struct daemon *d, const uint8_t *peer,
 /*
  * The new device of a link takes in the identity device's introduction:
  * becomes a device of this person with newdev's keys (identity_create_linked;
- * d->keys owns them on success), takes over partners, reconnects.
+ * d->keys owns them on success), takes over partners, reconnects. It
+ * registers with own_invite when that is not empty, else with the invite
+ * the introduction carries.
  */
 int intro_take_link(struct sync *s, struct daemon *d, const uint8_t *peer,
-                    const msgpack_object *root, struct keys *newdev);
+                    const msgpack_object *root, struct keys *newdev, const char *own_invite);
 /*
  * The identity device takes in the new device's introduction: checks its
  * self-signature and that its PAKE identity (peer) is its sign key, refuses

@@ -499,7 +499,7 @@ pairing_finish(struct pairing *p)
 	if (r >= 0 && !p->link) {
 		r = intro_take_pair(p->s, p->d, peer, msg_root(m), p->relay_str, &sp, &restart);
 	} else if (r >= 0 && !p->initiator) {
-		r = intro_take_link(p->s, p->d, peer, msg_root(m), p->newdev);
+		r = intro_take_link(p->s, p->d, peer, msg_root(m), p->newdev, p->invite);
 		if (r >= 0) {
 			p->newdev = NULL;   /* d->keys now */
 			msg_free(m);
@@ -638,7 +638,7 @@ on_invite(void *arg, const struct msg *reply)
 
 int
 pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
-              const char *code, const char *relay)
+              const char *code, const char *relay, const char *invite)
 {
 	struct pairing *p;
 	char why[160] = "", lrelay[ADDR_STR_MAX], incode[PCODE_INPUT_MAX + 1];
@@ -670,6 +670,9 @@ pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
 	p->d = d;
 	p->link = link;
 	p->initiator = code == NULL;
+	/* The joining side of a link never mints an invite: p->invite holds its own. */
+	if (code != NULL && link && invite != NULL)
+		snprintf(p->invite, sizeof p->invite, "%s", invite);
 	lrelay[0] = '\0';
 	if (code != NULL) {
 		r = split_link(code, lrelay, sizeof lrelay, incode, sizeof incode);

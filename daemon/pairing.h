@@ -21,11 +21,13 @@ struct sync;
 /*
  * Starts a pairing (link 0) or link (link 1); code NULL = invite, else join
  * (a code, or a link "attune://...#CODE"); relay NULL = the configured one.
+ * invite: the new device's own invite from the relay's operator (link with a
+ * code only; NULL otherwise), used instead of one from the identity device.
  * Owns req from then on (replies "pairing", then "paired" or an error).
  * Returns an error, without touching req, when it cannot start.
  */
 int pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
-                  const char *code, const char *relay);
+                  const char *code, const char *relay, const char *invite);
 /* Ends every pairing in progress (shutdown, wipe); their clients get an error. */
 void pairing_cancel_all(struct daemon *d);
 

@@ -50,7 +50,8 @@ _attune() {
 	init) flags="--name --relay --invite --passphrase --json" ;;
 	passphrase) flags="--remove" ;;
 	unlock) flags="" ;;
-	pair|link) flags="--relay --json" ;;
+	pair) flags="--relay --json" ;;
+	link) flags="--relay --invite --json" ;;
 	checkin) flags="--mood --desire --capacity --tag --open-to --responsive --not-responsive --note --to --only --until --json" ;;
 	bid) flags="--to --kind --note --at --until --json" ;;
 	respond) flags="--yes --not-tonight --later --answer --reason --offer --raincheck --note --json" ;;

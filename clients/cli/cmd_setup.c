@@ -358,6 +358,8 @@ pair_or_link(struct cli *c, int argc, char **argv, const char *type)
 	}
 	if ((rc = relay_ok(c, a.relay)) != 0)
 		return rc;
+	if (a.invite != NULL && code == NULL)
+		return cli_usage_err(c, "--invite goes with `attune link CODE` on the new device");
 	if (code != NULL) {
 		char why[200];
 		uint32_t np;
@@ -369,11 +371,13 @@ pair_or_link(struct cli *c, int argc, char **argv, const char *type)
 	}
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
-	attune_req_begin(c->conn, &req, type, (code != NULL) + (a.relay != NULL));
+	attune_req_begin(c->conn, &req, type, (code != NULL) + (a.relay != NULL) + (a.invite != NULL));
 	if (code != NULL)
 		attune_req_str(&req, "code", code);
 	if (a.relay != NULL)
 		attune_req_str(&req, "relay", a.relay);
+	if (a.invite != NULL)
+		attune_req_str(&req, "invite", a.invite);
 	rc = attune_send(c->conn, &req);
 	attune_req_free(&req);
 	if (rc != 0)

@@ -38,6 +38,13 @@ static const struct cli_flag pair_flags[] = {
 	JSON_FLAG,
 	{ NULL, 0, NULL, NULL }
 };
+static const struct cli_flag link_flags[] = {
+	{ "relay", K_RELAY, "ADDRESS", "the relay to link through, when this device has none yet" },
+	{ "invite", K_INVITE, "TOKEN", "the new device's own invite from the relay's operator: needed "
+	  "when the relay keeps device invites off (its default)" },
+	JSON_FLAG,
+	{ NULL, 0, NULL, NULL }
+};
 static const struct cli_flag checkin_flags[] = {
 	{ "mood", K_MOOD, "N|WORD", "1-5, or awful, low, ok, good, great" },
 	{ "desire", K_DESIRE, "N|WORD", "0-5, or none, low, some, medium, high, burning" },
@@ -119,10 +126,12 @@ static const struct cli_cmd commands[] = {
 	  "sides then show the same safety number: compare it. A wrong code burns the code.\n"
 	  "With --json the code and link come first as one JSON line, the result as another.",
 	  pair_flags, 1, cmd_pair },
-	{ "link", "[CODE] [--relay ADDRESS] [--json]",
+	{ "link", "[CODE] [--relay ADDRESS] [--invite TOKEN] [--json]",
 	  "add another device of your own, the same way as pairing",
 	  "On the device that is set up: `attune link` prints a code. On the new device:\n"
-	  "`attune link CODE` (no `attune init` there).", pair_flags, 0, cmd_link },
+	  "`attune link CODE` (no `attune init` there). A relay keeps device invites off\n"
+	  "unless its operator turns them on: then the new device brings its own invite\n"
+	  "(`attune-relay invite`) with --invite TOKEN.", link_flags, 0, cmd_link },
 	{ "checkin", "--mood N --desire N --capacity N [--tag T]... [--open-to X]... [--note TEXT] [--to NAME]...",
 	  "share how you are today",
 	  "With no flags on a terminal, asks for each, also whether responsive, who may see\n"

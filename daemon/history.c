@@ -341,8 +341,12 @@ hist_checkin(struct hist *h, const struct event *ev, int64_t seq)
 	ssize_t i = hist_head_of(h, ev->author);
 	int r;
 
-	if (i >= 0 && !hist_newer(ev->ts, seq, &h->h[i]))
-		return 0;
+	/* An older one replaces the head only if the head is gone (unpaired, past retention). */
+	if (i >= 0 && !hist_newer(ev->ts, seq, &h->h[i])) {
+		r = store_event_has(h->st, h->h[i].id);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	r = hist_retracted(h->st, ev);   /* its retraction may have come first */
 	if (r != 0)
 		return r < 0 ? r : 0;

@@ -64,6 +64,7 @@ TUTIL_SRC  := $(sort $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 BENCH_SRC  := $(sort $(wildcard bench/*.c))
 FUZZ_SRC   := $(sort $(wildcard fuzz/fuzz_*.c))
+EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -77,6 +78,7 @@ TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 REPLAY_BINS:= $(patsubst fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
 FUZZ_BINS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 PROGRAMS   := $(RELAY_BIN) $(DAEMON_BIN) $(CLI_BIN)
 
 .PHONY: all check check-pg asan fuzz fuzz-build bench soak demo deps install uninstall clean \
@@ -142,6 +144,11 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_OBJS) $(LIBATTUNE)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
 
+# Examples are hosts of the core: its modules (the daemon's, without main.c) and proto.
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(call NOMAIN,$(DAEMON_SRC)) $(LIBATTUNE)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
+
 # Corpus replay: the fuzz target with a plain main(), built by the normal
 # compiler, so `make check` replays every corpus as a regression test.
 $(BUILD)/replay/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay_main.o $(TEST_OBJS) $(LIBATTUNE)
@@ -152,7 +159,7 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(TEST_OBJS) $(LIBATTUNE)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(TEST_OBJS) $(LIBATTUNE) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
 
-test-bins: all $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS)
+test-bins: all $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS) $(EXAMPLE_BINS)
 
 check: need-deps
 	$(Q)$(MAKE) --no-print-directory test-bins
@@ -223,12 +230,8 @@ GTK_BIN    := $(if $(GTK_SRC),$(BUILD)/attune-gtk)
 # -isystem: GTK's headers are not held to our warning flags.
 GTK_CFLAGS  = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(GTK_PKGS) 2>/dev/null))
 GTK_LIBS    = $(shell pkg-config --libs $(GTK_PKGS) 2>/dev/null)
-ICONDIR    ?= $(DATADIR)/icons/hicolor
-APPDIR     ?= $(DATADIR)/applications
-METAINFODIR ?= $(DATADIR)/metainfo
-DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
 
-.PHONY: need-gtk-deps install-gtk uninstall-gtk screenshots
+.PHONY: need-gtk-deps install-gtk uninstall-gtk screenshots bench-gtk
 
 all: $(GTK_BIN)
 need-deps: need-gtk-deps
@@ -245,25 +248,24 @@ screenshots: need-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) bash scripts/screenshots.sh
 
+# make bench also measures the app: cold start to first frame, idle RSS, wake-ups.
+bench: bench-gtk
+bench-gtk: need-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) bash scripts/bench-gtk.sh
+
 install: install-gtk
 install-gtk: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(APPDIR) $(DESTDIR)$(METAINFODIR) \
-	  $(DESTDIR)$(ICONDIR)/scalable/apps $(DESTDIR)$(ICONDIR)/symbolic/apps \
-	  $(DESTDIR)$(DBUSSERVICEDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(GTK_BIN) $(DESTDIR)$(BINDIR)/
-	install -m 0644 data/org.attune.Attune.desktop $(DESTDIR)$(APPDIR)/
-	install -m 0644 data/org.attune.Attune.metainfo.xml $(DESTDIR)$(METAINFODIR)/
-	install -m 0644 data/icons/org.attune.Attune.svg $(DESTDIR)$(ICONDIR)/scalable/apps/
-	install -m 0644 data/icons/org.attune.Attune-symbolic.svg $(DESTDIR)$(ICONDIR)/symbolic/apps/
-	sed 's|@BINDIR@|$(BINDIR)|g' data/org.attune.Attune.service.in > $(DESTDIR)$(DBUSSERVICEDIR)/org.attune.Attune.service
-	install -m 0644 docs/man/attune-gtk.1 $(DESTDIR)$(MANDIR)/man1/
+	DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) DATADIR=$(DATADIR) MANDIR=$(MANDIR) \
+	  sh scripts/install-gtk.sh $(GTK_BIN)
 
 uninstall: uninstall-gtk
 uninstall-gtk:
-	rm -f $(DESTDIR)$(BINDIR)/attune-gtk $(DESTDIR)$(APPDIR)/org.attune.Attune.desktop
-	rm -f $(DESTDIR)$(METAINFODIR)/org.attune.Attune.metainfo.xml
-	rm -f $(DESTDIR)$(ICONDIR)/scalable/apps/org.attune.Attune.svg $(DESTDIR)$(ICONDIR)/symbolic/apps/org.attune.Attune-symbolic.svg
-	rm -f $(DESTDIR)$(DBUSSERVICEDIR)/org.attune.Attune.service $(DESTDIR)$(MANDIR)/man1/attune-gtk.1
+	rm -f $(DESTDIR)$(BINDIR)/attune-gtk $(DESTDIR)$(DATADIR)/applications/org.attune.Attune.desktop
+	rm -f $(DESTDIR)$(DATADIR)/metainfo/org.attune.Attune.metainfo.xml
+	rm -f $(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/org.attune.Attune.svg
+	rm -f $(DESTDIR)$(DATADIR)/icons/hicolor/symbolic/apps/org.attune.Attune-symbolic.svg
+	rm -f $(DESTDIR)$(DATADIR)/dbus-1/services/org.attune.Attune.service $(DESTDIR)$(MANDIR)/man1/attune-gtk.1
 # ---- end of attune-gtk ------------------------------------------------------
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

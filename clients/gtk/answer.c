@@ -102,7 +102,7 @@ answer_update(struct app *a)
 	struct answer *s = a->answer;
 	const msgpack_object *bid = app_find_bid(a, s->bid), *me, *mine = NULL;
 	char *who, *kind, *note, *t, when[48] = "";
-	GtkWidget *inner, *card;
+	GtkWidget *inner, *card, *pair, *col;
 
 	ui_clear(s->context);
 	if (bid == NULL || a->status == NULL) {
@@ -131,12 +131,26 @@ answer_update(struct app *a)
 		g_free(t);
 	}
 	gtk_box_append(GTK_BOX(s->context), card);
+	/* The two check-ins side by side when there is room, one above the other on a phone. */
+	pair = gtk_flow_box_new();
+	gtk_flow_box_set_selection_mode(GTK_FLOW_BOX(pair), GTK_SELECTION_NONE);
+	gtk_flow_box_set_homogeneous(GTK_FLOW_BOX(pair), TRUE);
+	gtk_flow_box_set_min_children_per_line(GTK_FLOW_BOX(pair), 1);
+	gtk_flow_box_set_max_children_per_line(GTK_FLOW_BOX(pair), 2);
+	gtk_flow_box_set_column_spacing(GTK_FLOW_BOX(pair), 12);
+	gtk_flow_box_set_row_spacing(GTK_FLOW_BOX(pair), 12);
+	ui_name(pair, "Check-ins");
+	col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	t = g_strdup_printf("How %s is", who ? who : "they are");
-	add_checkin_card(s->context, t, partner_checkin(a, who));
+	add_checkin_card(col, t, partner_checkin(a, who));
 	g_free(t);
+	gtk_flow_box_append(GTK_FLOW_BOX(pair), col);
+	col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	if (attune_get_map(attune_reply_root(a->status), "me", &me) == 0)
 		attune_get_map(me, "checkin", &mine);
-	add_checkin_card(s->context, "How you are", mine);
+	add_checkin_card(col, "How you are", mine);
+	gtk_flow_box_append(GTK_FLOW_BOX(pair), col);
+	gtk_box_append(GTK_BOX(s->context), pair);
 	g_free(who);
 	g_free(kind);
 	g_free(note);
@@ -147,7 +161,6 @@ void
 answer_set_bid(struct app *a, const char *bid_id)
 {
 	struct answer *s = a->answer;
-	const msgpack_object *me, *mine = NULL;
 
 	g_free(s->bid);
 	s->bid = g_strdup(bid_id);
@@ -156,17 +169,22 @@ answer_set_bid(struct app *a, const char *bid_id)
 	chips_reset(s->reason);
 	chips_reset(s->offer);
 	gtk_editable_set_text(GTK_EDITABLE(s->note), "");
-	/* My own check-in's feelings are the likely reasons: start from them. */
-	if (a->status != NULL && attune_get_map(attune_reply_root(a->status), "me", &me) == 0 &&
-	    attune_get_map(me, "checkin", &mine) == 0 && mine->type == MSGPACK_OBJECT_MAP) {
-		char *tags = mp_join(mine, "tags");
-
-		if (tags != NULL)
-			chips_select(s->reason, tags);
-		g_free(tags);
-		chips_reset(s->offer);
-	}
 	answer_update(a);
+}
+
+void
+answer_pick(struct app *a)
+{
+	const msgpack_object *items;
+	size_t n = 0;
+	char *id;
+
+	if (a->answer->bid != NULL || a->status == NULL ||
+	    attune_get_array(attune_reply_root(a->status), "bids_to_me", &items, &n) != 0 || n == 0)
+		return;
+	id = mp_str(&items[0], "id");
+	answer_set_bid(a, id);
+	g_free(id);
 }
 
 static void

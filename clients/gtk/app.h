@@ -29,6 +29,7 @@ struct app {
 	GtkStack *root;           /* main, down, locked, setup */
 	GtkWidget *back;          /* back to the screen list on a phone */
 	GtkWidget *title;
+	GtkWidget *retry;         /* "Try again" on the not-running page */
 	AdwToastOverlay *toasts;
 	struct attune_reply *status;   /* the latest status reply, or NULL */
 	char **partners;          /* partner names, NULL-terminated */
@@ -76,12 +77,19 @@ void ask_update(struct app *a);
 GtkWidget *answer_new(struct app *a);
 void answer_update(struct app *a);
 void answer_set_bid(struct app *a, const char *bid_id);
+/* With no bid chosen: the first one asked of me, if any. */
+void answer_pick(struct app *a);
 GtkWidget *pair_new(struct app *a);
 void pair_update(struct app *a);
 GtkWidget *history_new(struct app *a);
 void history_update(struct app *a);
+/* The last 7 days of who's check-ins as small lines (mood, desire, capacity); nothing without data. */
+void history_sparkline(struct app *a, const char *who, cairo_t *cr, int w, int h);
+gboolean history_has(struct app *a, const char *who);
 GtkWidget *settings_new(struct app *a);
 void settings_update(struct app *a);
 GtkWidget *settings_lock_screen(struct app *a);
+/* First run: name, relay, invite, then init. */
+GtkWidget *setup_new(struct app *a);
 
 #endif

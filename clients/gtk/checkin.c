@@ -38,12 +38,17 @@ struct checkin {
 
 static const enum vocab_scale scales[3] = { VOCAB_MOOD, VOCAB_DESIRE, VOCAB_CAPACITY };
 
+#define LEVEL_NONE (-2)   /* nothing chosen yet (VOCAB_SKIP is "rather not say") */
+
+/* The level chosen: a value, VOCAB_SKIP for "rather not say" (the last choice), or LEVEL_NONE. */
 static int
 level_of(struct checkin *c, int i)
 {
-	int k = choice_get(c->level[i]);
+	int k = choice_get(c->level[i]), n = vocab_scale_max(scales[i]) - vocab_scale_min(scales[i]) + 1;
 
-	return k < 0 ? -1 : k + vocab_scale_min(scales[i]);
+	if (k < 0)
+		return LEVEL_NONE;
+	return k == n ? VOCAB_SKIP : k + vocab_scale_min(scales[i]);
 }
 
 static gboolean
@@ -65,7 +70,7 @@ static gboolean
 summarise(struct checkin *c, GString *s)
 {
 	char **tags = chips_selected(c->tags), **open = chips_selected(c->open_to), *j;
-	gboolean ok = TRUE;
+	gboolean ok = TRUE, said = FALSE;
 	int i, k = choice_get(c->until);
 	guint p;
 
@@ -73,9 +78,16 @@ summarise(struct checkin *c, GString *s)
 		int v = level_of(c, i);
 
 		g_string_append_printf(s, "%s%s %s", i ? " · " : "", vocab_scale_name(scales[i]),
-		    v < 0 ? "(not chosen)" : vocab_level_word(scales[i], v));
-		if (v < 0)
+		    v == LEVEL_NONE ? "(not chosen)" : v == VOCAB_SKIP ? "(rather not say)" :
+		    vocab_level_word(scales[i], v));
+		if (v == LEVEL_NONE)
 			ok = FALSE;
+		if (v >= 0)
+			said = TRUE;
+	}
+	if (ok && !said) {
+		g_string_append(s, "\nsay at least one of the three");
+		ok = FALSE;
 	}
 	if (tags[0] != NULL) {
 		j = g_strjoinv(", ", tags);
@@ -216,8 +228,10 @@ send_clicked(GtkButton *b, gpointer p)
 	if (k > 0 && when_parse(until_when[k], time(NULL), &until, why, sizeof(why)) != 0)
 		until = 0;
 	r = conn_req_new("checkin");
+	/* "Rather not say" leaves the level out (docs/PROTOCOL.md 8.1). */
 	for (i = 0; i < 3; i++)
-		conn_req_uint(r, vocab_scale_name(scales[i]), (guint64)level_of(c, i));
+		if (level_of(c, i) >= 0)
+			conn_req_uint(r, vocab_scale_name(scales[i]), (guint64)level_of(c, i));
 	conn_req_strv(r, "tags", (const char *const *)tags);
 	conn_req_strv(r, "open_to", (const char *const *)open);
 	conn_req_bool(r, "responsive", gtk_check_button_get_active(GTK_CHECK_BUTTON(c->responsive)));
@@ -297,6 +311,7 @@ level_words(enum vocab_scale s)
 
 	for (v = vocab_scale_min(s); v <= vocab_scale_max(s); v++)
 		w[i][k++] = vocab_level_word(s, v);
+	w[i][k++] = "rather not say";
 	w[i][k] = NULL;
 	return w[i];
 }

@@ -48,26 +48,16 @@ span_days(struct history *h)
 	return choice_get(h->span) == 1 ? DAYS : 7;
 }
 
+/* The lines of one series over its last days, into w x ht (plot and sparkline). */
 static void
-plot_draw(GtkDrawingArea *da, cairo_t *cr, int w, int ht, gpointer p)
+series_lines(struct series *s, int days, cairo_t *cr, double x0, double y0, double pw, double ph,
+    double dot)
 {
-	/* mood, desire, capacity: calm blue, warm rose, green */
 	static const double col[3][3] = { { 0.21, 0.52, 0.89 }, { 0.88, 0.27, 0.45 },
 	    { 0.18, 0.62, 0.38 } };
 	static const enum vocab_scale sc[3] = { VOCAB_MOOD, VOCAB_DESIRE, VOCAB_CAPACITY };
-	struct series *s = p;
-	struct history *h = g_object_get_data(G_OBJECT(da), "history");
-	int days = span_days(h), k, d;
-	double pad = 8, x0 = pad, y0 = pad, pw = w - 2 * pad, ph = ht - 2 * pad;
+	int k, d;
 
-	cairo_set_source_rgba(cr, 0.5, 0.5, 0.5, 0.25);
-	cairo_set_line_width(cr, 1);
-	for (k = 0; k <= 5; k++) {
-		cairo_move_to(cr, x0, y0 + ph * k / 5.0);
-		cairo_line_to(cr, x0 + pw, y0 + ph * k / 5.0);
-	}
-	cairo_stroke(cr);
-	cairo_set_line_width(cr, 2.5);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	for (k = 0; k < 3; k++) {
@@ -88,12 +78,71 @@ plot_draw(GtkDrawingArea *da, cairo_t *cr, int w, int ht, gpointer p)
 				cairo_line_to(cr, x, y);
 			else
 				cairo_move_to(cr, x, y);
-			cairo_arc(cr, x, y, 2.5, 0, 2 * G_PI);
+			cairo_arc(cr, x, y, dot, 0, 2 * G_PI);
 			cairo_move_to(cr, x, y);
 			pen = TRUE;
 		}
 		cairo_stroke(cr);
 	}
+}
+
+static void
+plot_draw(GtkDrawingArea *da, cairo_t *cr, int w, int ht, gpointer p)
+{
+	struct series *s = p;
+	struct history *h = g_object_get_data(G_OBJECT(da), "history");
+	int days = span_days(h), k;
+	double pad = 8, x0 = pad, y0 = pad, pw = w - 2 * pad, ph = ht - 2 * pad;
+
+	cairo_set_source_rgba(cr, 0.5, 0.5, 0.5, 0.25);
+	cairo_set_line_width(cr, 1);
+	for (k = 0; k <= 5; k++) {
+		cairo_move_to(cr, x0, y0 + ph * k / 5.0);
+		cairo_line_to(cr, x0 + pw, y0 + ph * k / 5.0);
+	}
+	cairo_stroke(cr);
+	cairo_set_line_width(cr, 2.5);
+	series_lines(s, days, cr, x0, y0, pw, ph, 2.5);
+}
+
+static struct series *
+series_find(struct history *h, const char *who)
+{
+	guint i;
+
+	for (i = 0; i < h->series->len; i++)
+		if (strcmp(((struct series *)h->series->pdata[i])->who, who) == 0)
+			return h->series->pdata[i];
+	return NULL;
+}
+
+void
+history_sparkline(struct app *a, const char *who, cairo_t *cr, int w, int ht)
+{
+	struct series *s = a->history != NULL ? series_find(a->history, who) : NULL;
+
+	if (s == NULL)
+		return;
+	/* A faint axis per day, so one day's dots still read as the end of a week. */
+	cairo_set_source_rgba(cr, 0.5, 0.5, 0.5, 0.35);
+	cairo_set_line_width(cr, 1);
+	for (int d = 0; d < 7; d++) {
+		double x = 2 + (w - 4) * d / 6.0;
+
+		cairo_move_to(cr, x, ht - 1.5);
+		cairo_line_to(cr, x, ht - 4.5);
+	}
+	cairo_move_to(cr, 2, ht - 1.5);
+	cairo_line_to(cr, w - 2, ht - 1.5);
+	cairo_stroke(cr);
+	cairo_set_line_width(cr, 1.5);
+	series_lines(s, 7, cr, 2, 2, w - 4, ht - 4, 1.2);
+}
+
+gboolean
+history_has(struct app *a, const char *who)
+{
+	return a->history != NULL && series_find(a->history, who) != NULL;
 }
 
 /* A sentence for assistive technology: what the plot shows. */
@@ -239,6 +288,8 @@ take_pages(struct history *h)
 		}
 	}
 	rebuild_plots(h);
+	/* Today's sparklines come from the same days. */
+	today_update(h->a);
 }
 
 static void fetch(struct history *h, guint64 offset);

@@ -24,7 +24,7 @@ static const struct nav navs[] = {
 	{ "checkin", "Check in", "emblem-favorite-symbolic" },
 	{ "ask", "Ask", "mail-send-symbolic" },
 	{ "answer", "Answer", "mail-reply-sender-symbolic" },
-	{ "history", "History and rain checks", "document-open-recent-symbolic" },
+	{ "history", "History", "document-open-recent-symbolic" },
 	{ "pair", "Partners and devices", "system-users-symbolic" },
 	{ "settings", "Settings", "emblem-system-symbolic" },
 	{ NULL, NULL, NULL },
@@ -242,10 +242,13 @@ on_state(int up, gpointer p)
 {
 	struct app *a = p;
 
-	if (up)
+	if (up) {
 		app_refresh(a);
-	else
+	} else {
 		app_stack_show(a->root, "down");
+		/* Not the selectable command: focusing it would select it all. */
+		gtk_widget_grab_focus(a->retry);
+	}
 }
 
 static void
@@ -266,8 +269,11 @@ static void
 nav_clicked(GtkButton *b, gpointer p)
 {
 	struct app *a = p;
+	const char *page = g_object_get_data(G_OBJECT(b), "page");
 
-	app_show(a, g_object_get_data(G_OBJECT(b), "page"));
+	if (strcmp(page, "answer") == 0)
+		answer_pick(a);
+	app_show(a, page);
 }
 
 static void
@@ -348,6 +354,19 @@ content_new(struct app *a)
 	return box;
 }
 
+/* A status page with a header bar of its own (to move and close the window). */
+static GtkWidget *
+with_header(GtkWidget *child)
+{
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0), *hb = adw_header_bar_new();
+
+	adw_header_bar_set_title_widget(ADW_HEADER_BAR(hb), adw_window_title_new("attune", NULL));
+	gtk_box_append(GTK_BOX(box), hb);
+	gtk_widget_set_vexpand(child, TRUE);
+	gtk_box_append(GTK_BOX(box), child);
+	return box;
+}
+
 static void
 retry_clicked(GtkButton *b, gpointer p)
 {
@@ -373,26 +392,12 @@ down_new(struct app *a)
 	ui_name(cmd, "Command to start attuned");
 	gtk_box_append(GTK_BOX(box), cmd);
 	retry = gtk_button_new_with_label("Try again");
+	a->retry = retry;
 	gtk_widget_set_halign(retry, GTK_ALIGN_CENTER);
 	gtk_widget_add_css_class(retry, "pill");
 	g_signal_connect(retry, "clicked", G_CALLBACK(retry_clicked), a);
 	gtk_box_append(GTK_BOX(box), retry);
 	adw_status_page_set_child(ADW_STATUS_PAGE(sp), box);
-	return sp;
-}
-
-/* Not set up: say how (the first run is `attune init` with the relay and invite). */
-static GtkWidget *
-setup_new(struct app *a)
-{
-	GtkWidget *sp = adw_status_page_new();
-
-	(void)a;
-	adw_status_page_set_icon_name(ADW_STATUS_PAGE(sp), "dialog-information-symbolic");
-	adw_status_page_set_title(ADW_STATUS_PAGE(sp), "This device is not set up yet");
-	adw_status_page_set_description(ADW_STATUS_PAGE(sp),
-	    "attuned runs but has no identity yet. Set it up once with "
-	    "attune init --name YOUR-NAME --relay ADDRESS --invite INVITE; the app continues by itself.");
 	return sp;
 }
 
@@ -448,14 +453,29 @@ window_new(struct app *a)
 	adw_toast_overlay_set_child(a->toasts, leaf);
 	a->root = GTK_STACK(gtk_stack_new());
 	gtk_stack_add_named(a->root, overlay, "main");
-	gtk_stack_add_named(a->root, down_new(a), "down");
-	gtk_stack_add_named(a->root, settings_lock_screen(a), "locked");
-	gtk_stack_add_named(a->root, setup_new(a), "setup");
+	gtk_stack_add_named(a->root, with_header(down_new(a)), "down");
+	gtk_stack_add_named(a->root, with_header(settings_lock_screen(a)), "locked");
+	gtk_stack_add_named(a->root, with_header(setup_new(a)), "setup");
+	app_stack_show(a->root, "main");
 	adw_application_window_set_content(ADW_APPLICATION_WINDOW(win), GTK_WIDGET(a->root));
 	app_show(a, "today");
 	adw_leaflet_set_visible_child_name(a->leaflet, "sidebar");
 	folded_changed(NULL, NULL, a);
 	g_signal_connect(win, "map", G_CALLBACK(on_map), a);
+}
+
+/* A chosen chip or choice stands out in the accent colour, not a shade of grey. */
+static void
+style_load(void)
+{
+	GtkCssProvider *css = gtk_css_provider_new();
+
+	gtk_css_provider_load_from_data(css,
+	    "button.chip:checked { background-color: @accent_bg_color; color: @accent_fg_color; }\n"
+	    "button.chip:checked:hover { background-color: shade(@accent_bg_color, 1.1); }\n", -1);
+	gtk_style_context_add_provider_for_display(gdk_display_get_default(),
+	    GTK_STYLE_PROVIDER(css), GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+	g_object_unref(css);
 }
 
 static void
@@ -465,6 +485,7 @@ activate(GApplication *gapp, gpointer p)
 
 	(void)gapp;
 	if (a->win == NULL) {
+		style_load();
 		window_new(a);
 		a->conn = conn_new(on_state, on_event, a);
 		conn_start(a->conn);
@@ -502,9 +523,22 @@ act_quit(GSimpleAction *act, GVariant *param, gpointer p)
 	g_application_quit(G_APPLICATION(a->gapp));
 }
 
+/* The desktop file's actions (a launcher calls them by name over D-Bus). */
+static void
+act_screen(GSimpleAction *act, GVariant *param, gpointer p)
+{
+	struct app *a = p;
+
+	(void)param;
+	activate(G_APPLICATION(a->gapp), a);
+	app_show(a, g_action_get_name(G_ACTION(act)));
+}
+
 static const GActionEntry actions[] = {
 	{ .name = "open-bid", .activate = act_open_bid, .parameter_type = "s" },
 	{ .name = "show", .activate = act_show, .parameter_type = "s" },
+	{ .name = "checkin", .activate = act_screen },
+	{ .name = "ask", .activate = act_screen },
 	{ .name = "quit", .activate = act_quit },
 };
 
@@ -517,8 +551,12 @@ main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	memset(&a, 0, sizeof(a));
-	/* NON_UNIQUE under ATTUNE_HOME: two people's apps on one test machine are two apps. */
-	a.gapp = adw_application_new(APP_ID, getenv("ATTUNE_HOME") != NULL ?
+	/*
+	 * One instance per session (a second start or a D-Bus activation reaches
+	 * the running one), but ATTUNE_GTK_NON_UNIQUE=1 lets two people's apps
+	 * share one test session.
+	 */
+	a.gapp = adw_application_new(APP_ID, g_strcmp0(getenv("ATTUNE_GTK_NON_UNIQUE"), "1") == 0 ?
 	    G_APPLICATION_NON_UNIQUE : G_APPLICATION_DEFAULT_FLAGS);
 	g_action_map_add_action_entries(G_ACTION_MAP(a.gapp), actions, G_N_ELEMENTS(actions), &a);
 	gtk_application_set_accels_for_action(GTK_APPLICATION(a.gapp), "app.quit", quit_accels);

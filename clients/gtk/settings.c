@@ -223,6 +223,7 @@ settings_lock_screen(struct app *a)
 	adw_status_page_set_description(ADW_STATUS_PAGE(sp),
 	    "Your history is sealed with your passphrase. Type it to open it.");
 	s->lock_entry = gtk_password_entry_new();
+	g_object_set(s->lock_entry, "placeholder-text", "Passphrase", NULL);
 	gtk_password_entry_set_show_peek_icon(GTK_PASSWORD_ENTRY(s->lock_entry), TRUE);
 	ui_name(s->lock_entry, "Passphrase");
 	g_signal_connect(s->lock_entry, "activate", G_CALLBACK(unlock_clicked), s);
@@ -290,9 +291,11 @@ settings_new(struct app *a)
 	gtk_box_append(GTK_BOX(box), ui_text("With a passphrase, your history stays sealed until "
 	    "you type it after each start of attuned. Forget it and the history is gone."));
 	s->pass1 = gtk_password_entry_new();
+	g_object_set(s->pass1, "placeholder-text", "New passphrase", NULL);
 	ui_name(s->pass1, "New passphrase");
 	gtk_box_append(GTK_BOX(box), s->pass1);
 	s->pass2 = gtk_password_entry_new();
+	g_object_set(s->pass2, "placeholder-text", "Repeat it", NULL);
 	ui_name(s->pass2, "Repeat the passphrase");
 	gtk_box_append(GTK_BOX(box), s->pass2);
 	gtk_box_append(GTK_BOX(box), pill("Set passphrase", G_CALLBACK(set_pass_clicked), s));

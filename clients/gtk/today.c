@@ -89,6 +89,33 @@ add_checkin(GtkWidget *inner, const msgpack_object *ev, gboolean mine)
 }
 
 static void
+spark_draw(GtkDrawingArea *da, cairo_t *cr, int w, int h, gpointer p)
+{
+	history_sparkline(p, g_object_get_data(G_OBJECT(da), "who"), cr, w, h);
+}
+
+/* The week's trend under a person's check-in, when there is one. */
+static void
+add_spark(struct app *a, GtkWidget *box, const char *who)
+{
+	GtkWidget *da;
+	char *name;
+
+	if (who == NULL || !history_has(a, who))
+		return;
+	da = g_object_new(GTK_TYPE_DRAWING_AREA, "accessible-role", GTK_ACCESSIBLE_ROLE_IMG, NULL);
+	gtk_drawing_area_set_content_height(GTK_DRAWING_AREA(da), 28);
+	gtk_drawing_area_set_content_width(GTK_DRAWING_AREA(da), 60);
+	gtk_widget_set_hexpand(da, TRUE);
+	g_object_set_data_full(G_OBJECT(da), "who", g_strdup(who), g_free);
+	gtk_drawing_area_set_draw_func(GTK_DRAWING_AREA(da), spark_draw, a, NULL);
+	name = g_strdup_printf("%s’s week: mood, desire and capacity (History has the details)", who);
+	ui_name(da, name);
+	g_free(name);
+	gtk_box_append(GTK_BOX(box), da);
+}
+
+static void
 answer_clicked(GtkButton *b, gpointer p)
 {
 	app_open_bid(p, g_object_get_data(G_OBJECT(b), "bid"));
@@ -129,8 +156,12 @@ add_bids(struct app *a, GtkWidget *box)
 			char *t = bid_text(&items[i], TRUE), *note = mp_str(&items[i], "note");
 
 			gtk_box_append(GTK_BOX(inner), ui_text(t));
-			if (note != NULL)
-				add_line(inner, "“", note);
+			if (note != NULL) {
+				char *q = g_strdup_printf("“%s”", note);
+
+				add_line(inner, "", q);
+				g_free(q);
+			}
 			btn = gtk_button_new_with_label("Answer");
 			gtk_widget_add_css_class(btn, "suggested-action");
 			gtk_widget_add_css_class(btn, "pill");
@@ -165,7 +196,12 @@ add_bids(struct app *a, GtkWidget *box)
 				add_line(inner, "", l);
 				add_line(inner, "because: ", reason);
 				add_line(inner, "instead: ", offer);
-				add_line(inner, "“", note);
+				if (note != NULL) {
+					char *q = g_strdup_printf("“%s”", note);
+
+					add_line(inner, "", q);
+					g_free(q);
+				}
 				g_free(l);
 				g_free(who);
 				g_free(an);
@@ -225,6 +261,7 @@ today_update(struct app *a)
 		ev = NULL;
 		attune_get_map(&items[i], "checkin", &ev);
 		add_checkin(inner, ev, FALSE);
+		add_spark(a, inner, name);
 		gtk_box_append(GTK_BOX(t->box), card);
 		g_free(name);
 	}
@@ -237,6 +274,7 @@ today_update(struct app *a)
 		ev = NULL;
 		attune_get_map(me, "checkin", &ev);
 		add_checkin(inner, ev, TRUE);
+		add_spark(a, inner, a->me);
 		gtk_box_append(GTK_BOX(t->box), card);
 	}
 }

@@ -309,6 +309,7 @@ choice_new(const char *prefix, const char *const *labels)
 		    g_strdup(labels[i]);
 
 		gtk_widget_add_css_class(b, "pill");
+		gtk_widget_add_css_class(b, "chip");
 		ui_name(b, name);
 		g_free(name);
 		if (first != NULL)

@@ -15,7 +15,10 @@
  *   delivery latency p50/p99 at an open-loop 1k and 10k envelopes/s;
  *   handshakes/s (and per second of the relay's own CPU time);
  *   relay RSS per idle authenticated connection (10,000 connections);
- *   relay RSS per envelope queued for offline devices (100,000 envelopes).
+ *   relay RSS per envelope queued for offline devices (100,000 envelopes),
+ *     measured 2.5 s after the fill: what the relay keeps, not its busiest moment;
+ *   the same throughput and latency runs on PostgreSQL 15, and the disk's
+ *     fdatasync p50/p99 measured first in the same folder (latency / floor).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +43,8 @@ struct bench {
 	char relay[512], loadgen[512], tmp[512];
 	FILE *res;
 	int runs;
+	char pgdir[256];           /* a PostgreSQL cluster's folder and socket: "" none */
+	const char *prefix;        /* "" (SQLite) or "pg_" for figures of the PostgreSQL runs */
 };
 
 struct relay {
@@ -170,7 +175,8 @@ relay_start(struct bench *b, struct relay *r)
 	char ini[700], log[700], out[1024], *nl;
 	char *argv[] = { b->relay, "--listen", "127.0.0.1:0", "--data", r->dir, "--config", ini,
 	    NULL };
-	char *inv[] = { b->relay, "invite", "--data", r->dir, "--uses", "1000000", NULL };
+	char *inv[] = { b->relay, "invite", "--data", r->dir, "--config", ini, "--uses", "1000000",
+	    NULL };
 	int fds[2];
 	FILE *f;
 	const char *a;
@@ -189,6 +195,18 @@ relay_start(struct bench *b, struct relay *r)
 	    "prekey_rate = 1000000\nprekey_burst = 1000000\n"
 	    "prekey_target_rate = 1000000\nprekey_target_burst = 1000000\n"
 	    "[storage]\nmailbox_envelopes = 1000000\nmailbox_bytes = 1G\n", f);
+	/* PostgreSQL runs: a fresh database of the cluster each. */
+	if (*b->prefix != '\0') {
+		char cmd[1200];
+
+		snprintf(cmd, sizeof cmd, "/usr/lib/postgresql/15/bin/psql -X -q 'host=%s user=attune "
+		    "dbname=postgres' -c 'CREATE DATABASE bench%d' >/dev/null", b->pgdir, b->runs);
+		if (system(cmd) != 0) {
+			fclose(f);
+			return -1;
+		}
+		fprintf(f, "url = postgresql:///bench%d?host=%s&user=attune\n", b->runs, b->pgdir);
+	}
 	fclose(f);
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
@@ -253,10 +271,10 @@ loadgen(struct bench *b, struct relay *r, const char *mode, char *out, size_t ca
 static void
 put(struct bench *b, const char *name, double v)
 {
-	printf("  %-34s %12.0f\n", name, v);
+	printf("  %s%-*s %12.0f\n", b->prefix, 34 - (int)strlen(b->prefix), name, v);
 	fflush(stdout);
 	if (b->res != NULL) {
-		fprintf(b->res, "%s %.0f\n", name, v);
+		fprintf(b->res, "%s%s %.0f\n", b->prefix, name, v);
 		fflush(b->res);
 	}
 }
@@ -382,7 +400,8 @@ bench_queued(struct bench *b)
 	before = rss_kb(r.pid);
 	if (loadgen(b, &r, "fill", out, sizeof out, 300, args) != 0)
 		goto done;
-	usleep(500000);
+	/* The relay gives freed heap back after two idle seconds (server.c, trim). */
+	usleep(2500000);
 	after = rss_kb(r.pid);
 	n = kv(out, "acked");
 	if (n > 0) {
@@ -392,6 +411,80 @@ bench_queued(struct bench *b)
 	}
 done:
 	relay_stop(&r);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The disk's floor, in the same run and folder as the relay's data: 4 KiB
+ * written and fdatasync'd 1,000 times (what one commit costs at least).
+ */
+static void
+bench_fdatasync(struct bench *b)
+{
+	enum { N = 1000 };
+	static double t[N];
+	char path[700], buf[4096];
+	int fd, i;
+
+	snprintf(path, sizeof path, "%s/fdatasync.probe", b->tmp);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		return;
+	memset(buf, 'x', sizeof buf);
+	for (i = 0; i < N; i++) {
+		double t0 = now_s();
+
+		if (pwrite(fd, buf, sizeof buf, (off_t)(i % 64) * 4096) != (ssize_t)sizeof buf ||
+		    fdatasync(fd) != 0)
+			break;
+		t[i] = now_s() - t0;
+	}
+	close(fd);
+	unlink(path);
+	if (i < N)
+		return;
+	qsort(t, N, sizeof t[0], cmp_double);
+	put(b, "fdatasync_p50_us", t[N / 2] * 1e6);
+	put(b, "fdatasync_p99_us", t[N * 99 / 100] * 1e6);
+}
+
+/* A PostgreSQL 15 cluster for the side-by-side runs (tests/e2e/pg.inc starts it). */
+static int
+pg_up(struct bench *b)
+{
+	char out[512], *nl;
+	FILE *p;
+
+	if (access("/usr/lib/postgresql/15/bin/initdb", X_OK) != 0)
+		return -1;
+	if ((p = popen("bash -c '. tests/e2e/pg.inc && pg_start >&2 && echo \"$PG_DIR\"'", "r")) ==
+	    NULL)
+		return -1;
+	if (fgets(out, sizeof out, p) == NULL)
+		out[0] = '\0';
+	if (pclose(p) != 0 || out[0] != '/')
+		return -1;
+	if ((nl = strchr(out, '\n')) != NULL)
+		*nl = '\0';
+	snprintf(b->pgdir, sizeof b->pgdir, "%s", out);
+	return 0;
+}
+
+static void
+pg_down(struct bench *b)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof cmd, "bash -c '. tests/e2e/pg.inc && pg_attach %s && pg_cleanup'",
+	    b->pgdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_relay: could not stop the cluster in %s\n", b->pgdir);
 }
 
 /* "name value" lines into a small table. */
@@ -488,6 +581,8 @@ main(void)
 	printf("attune-relay on 127.0.0.1, load from tools/loadgen (own Noise IK client, epoll) in "
 	    "a separate process; 256-byte envelopes\n");
 	fflush(stdout);
+	b.prefix = "";
+	bench_fdatasync(&b);
 	bench_pairs(&b, 10);
 	bench_pairs(&b, 100);
 	bench_latency(&b, 1000);
@@ -495,6 +590,18 @@ main(void)
 	bench_handshakes(&b);
 	bench_idle(&b);
 	bench_queued(&b);
+	if (pg_up(&b) == 0) {
+		printf("the same on PostgreSQL 15 (a cluster in %s, Unix socket, fsync on, "
+		    "synchronous_commit on):\n", b.pgdir);
+		b.prefix = "pg_";
+		bench_pairs(&b, 10);
+		bench_pairs(&b, 100);
+		bench_latency(&b, 1000);
+		bench_latency(&b, 10000);
+		pg_down(&b);
+		b.prefix = "";
+	} else
+		printf("PostgreSQL 15 not installed: its column is skipped\n");
 	if (b.res != NULL)
 		fclose(b.res);
 	nr = load_figs(path, rel, 64);
@@ -502,13 +609,18 @@ main(void)
 	snprintf(mpath, sizeof mpath, "%s/tmp/bench_mosquitto.txt", b.build);
 	nm = load_figs(mpath, mq, 64);
 	have_mq = nm > 0;
-	printf("\n%-38s %12s %14s %9s %14s %9s\n", "", "attune-relay", "mosquitto RAM", "ratio",
-	    "mosq. durable", "ratio");
+	printf("\n%-38s %12s %12s %14s %9s %14s %9s\n", "", "relay SQLite", "relay PG",
+	    "mosquitto RAM", "ratio", "mosq. durable", "ratio");
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		double r = fig(rel, nr, rows[i].relay);
 		char dname[80];
 
+		snprintf(dname, sizeof dname, "pg_%s", rows[i].relay);
 		printf("%-38s %9.0f %-2s", rows[i].label, r, rows[i].unit);
+		if (fig(rel, nr, dname) >= 0)
+			printf(" %9.0f %-2s", fig(rel, nr, dname), rows[i].unit);
+		else
+			printf(" %12s", "-");
 		if (!have_mq) {
 			printf("\n");
 			continue;
@@ -521,7 +633,25 @@ main(void)
 	if (!have_mq)
 		printf("mosquitto not installed: skipped (no %s; apt-get install mosquitto "
 		    "libmosquitto-dev)\n", mpath);
-	printf("ratio: how many times better attune-relay is (rates: relay/mosquitto; latency and "
+	{
+		static const char *const lat[] = { "lat1k_p50_us", "lat1k_p99_us", "lat10k_p50_us",
+		    "lat10k_p99_us" };
+		double f50 = fig(rel, nr, "fdatasync_p50_us"), f99 = fig(rel, nr, "fdatasync_p99_us");
+		char pname[80];
+
+		if (f50 > 0) {
+			printf("this disk's fdatasync (4 KiB, same folder, same run): p50 %.0f us, p99 %.0f us;"
+			    " delivery latency in multiples of the fdatasync p50:\n", f50, f99);
+			for (i = 0; i < 4; i++) {
+				snprintf(pname, sizeof pname, "pg_%s", lat[i]);
+				printf("  %-16s SQLite %6.1fx", lat[i], fig(rel, nr, lat[i]) / f50);
+				if (fig(rel, nr, pname) > 0)
+					printf("   PostgreSQL %6.1fx", fig(rel, nr, pname) / f50);
+				printf("\n");
+			}
+		}
+	}
+	printf("ratio: ratios compare the SQLite relay with mosquitto. How many times better attune-relay is (rates: relay/mosquitto; latency and "
 	    "bytes: mosquitto/relay); below 1 means worse.\n");
 	printf("attune-relay stores every put (fsync, synchronous=FULL) before it acknowledges it; "
 	    "mosquitto acknowledges a QoS 1 publish before it stores it, even with "

@@ -60,6 +60,7 @@ struct relayconn {
 	const struct relayconn_ops *ops;
 	void *arg;
 	struct addr relay;
+	size_t node;                /* relay.nodes[node] is the one tried now */
 	uint8_t *dev_priv;          /* sodium_malloc'd, 32 bytes */
 	uv_timer_t timer;
 	uv_getaddrinfo_t gai;
@@ -78,6 +79,13 @@ struct relayconn {
 };
 
 static void rc_connect_now(struct relayconn *rc);
+
+/* The node this connection attempt goes to. */
+static const struct addr_node *
+rc_node(const struct relayconn *rc)
+{
+	return &rc->relay.nodes[rc->node];
+}
 static void rc_fail(struct relayconn *rc, int err);
 static void rc_on_timer(uv_timer_t *t);
 
@@ -208,6 +216,9 @@ rc_fail(struct relayconn *rc, int err)
 		return;
 	}
 	rc->state = RC_BACKOFF;
+	/* A relay of several nodes: the next one, in order, after the same pause. */
+	if (rc->relay.n_nodes > 1)
+		rc->node = (rc->node + 1) % rc->relay.n_nodes;
 	uv_timer_start(&rc->timer, rc_on_timer, rc_backoff_ms(rc), 0);
 	rc_flush_pending(rc);
 	if (was_up || err != 0)
@@ -507,7 +518,7 @@ rc_on_connect(uv_connect_t *req, int status)
 		return;
 	if (status < 0) {
 		fprintf(stderr, "attuned: cannot reach the relay at %s:%u: %s\n",
-		        rc->relay.host, rc->relay.port, uv_strerror(status));
+		        rc_node(rc)->host, rc_node(rc)->port, uv_strerror(status));
 		rc_fail(rc, ATT_EIO);
 		return;
 	}
@@ -575,7 +586,7 @@ rc_on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	}
 	if (status < 0 || res == NULL) {
 		fprintf(stderr, "attuned: cannot resolve the relay's host name %s: %s\n",
-		        rc->relay.host, uv_strerror(status));
+		        rc_node(rc)->host, uv_strerror(status));
 		if (res != NULL)
 			uv_freeaddrinfo(res);
 		rc_fail(rc, ATT_EIO);
@@ -592,9 +603,11 @@ rc_connect_now(struct relayconn *rc)
 	struct addrinfo hints;
 	char port[8];
 
+	const struct addr_node *nd = rc_node(rc);
+
 	rc->state = RC_RESOLVING;
-	if (uv_ip4_addr(rc->relay.host, rc->relay.port, (struct sockaddr_in *)&ss) == 0 ||
-	    uv_ip6_addr(rc->relay.host, rc->relay.port, (struct sockaddr_in6 *)&ss) == 0) {
+	if (uv_ip4_addr(nd->host, nd->port, (struct sockaddr_in *)&ss) == 0 ||
+	    uv_ip6_addr(nd->host, nd->port, (struct sockaddr_in6 *)&ss) == 0) {
 		rc_connect_addr(rc, (struct sockaddr *)&ss);
 		return;
 	}
@@ -603,10 +616,10 @@ rc_connect_now(struct relayconn *rc)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof port, "%u", rc->relay.port);
+	snprintf(port, sizeof port, "%u", nd->port);
 	rc->gai.data = rc;
 	uv_timer_start(&rc->timer, rc_on_timer, RC_HANDSHAKE_MS, 0);
-	if (uv_getaddrinfo(rc->loop, &rc->gai, rc_on_resolved, rc->relay.host, port, &hints) != 0) {
+	if (uv_getaddrinfo(rc->loop, &rc->gai, rc_on_resolved, nd->host, port, &hints) != 0) {
 		rc_fail(rc, ATT_EIO);
 		return;
 	}
@@ -618,6 +631,14 @@ relayconn_start(struct relayconn *rc, const struct addr *relay, const uint8_t de
 {
 	relayconn_stop(rc);
 	rc->relay = *relay;
+	/* An address built by hand (not parsed) names one node: its host and port. */
+	if (rc->relay.n_nodes == 0) {
+		rc->relay.n_nodes = 1;
+		memcpy(rc->relay.nodes[0].host, relay->host, sizeof relay->host);
+		rc->relay.nodes[0].port = relay->port;
+		rc->relay.nodes[0].ipv6 = relay->ipv6;
+	}
+	rc->node = 0;
 	memcpy(rc->dev_priv, dev_priv, 32);
 	rc->running = 1;
 	rc->attempt = 0;

@@ -181,12 +181,55 @@ parse_key(const char *k, uint8_t key[32], char *why, size_t why_cap)
 	return 0;
 }
 
+/* One HOST:PORT (or [IPv6]:PORT) of the text between p and end. */
+static int
+parse_node(const char *p, const char *end, struct addr_node *nd, char *why, size_t why_cap)
+{
+	const char *host, *close, *colon;
+	size_t hlen;
+	int r;
+
+	if (p == end)
+		return fail(why, why_cap, ATT_EADDRESS, "a node of the address is empty "
+		    "(write HOST:PORT,HOST:PORT/KEY)");
+	if (*p == '[') {
+		host = p + 1;
+		close = memchr(host, ']', (size_t)(end - host));
+		if (close == NULL)
+			return fail(why, why_cap, ATT_EADDRESS, "'[' without a closing ']'");
+		hlen = (size_t)(close - host);
+		if ((r = check_ipv6(host, hlen, why, why_cap)) != 0)
+			return r;
+		nd->ipv6 = 1;
+		colon = close + 1;
+		if (colon == end)
+			return fail(why, why_cap, ATT_EPORT,
+			    "the port is missing: write [IPv6]:PORT before the /KEY");
+		if (*colon != ':')
+			return fail(why, why_cap, ATT_EADDRESS, "expected ':PORT' after ']'");
+	} else {
+		host = p;
+		colon = memchr(host, ':', (size_t)(end - host));
+		if (colon != NULL && memchr(colon + 1, ':', (size_t)(end - colon - 1)) != NULL)
+			return fail(why, why_cap, ATT_EADDRESS,
+			    "an IPv6 address must be in brackets, e.g. attune://[::1]:7777/KEY");
+		if (colon == NULL)
+			return fail(why, why_cap, ATT_EPORT,
+			    "the port is missing: write HOST:PORT before the /KEY");
+		hlen = (size_t)(colon - host);
+		if ((r = check_name(host, hlen, why, why_cap)) != 0)
+			return r;
+	}
+	memcpy(nd->host, host, hlen);
+	nd->host[hlen] = '\0';
+	return parse_port(colon + 1, (size_t)(end - colon - 1), &nd->port, why, why_cap);
+}
+
 int
 addr_parse_ex(struct addr *out, const char *s, char *why, size_t why_cap)
 {
 	const size_t scheme = sizeof(ADDR_SCHEME) - 1;
-	const char *p, *host, *end, *colon, *slash;
-	size_t hlen;
+	const char *p, *slash, *comma;
 	struct addr a;
 	int r;
 
@@ -204,41 +247,25 @@ addr_parse_ex(struct addr *out, const char *s, char *why, size_t why_cap)
 	if (slash == NULL)
 		return fail(why, why_cap, ATT_EADDRESS,
 		    "the key is missing: the address ends in /KEY (attune://HOST:PORT/KEY)");
-
-	if (*p == '[') {
-		host = p + 1;
-		end = memchr(host, ']', (size_t)(slash - host));
-		if (end == NULL)
-			return fail(why, why_cap, ATT_EADDRESS, "'[' without a closing ']'");
-		hlen = (size_t)(end - host);
-		if ((r = check_ipv6(host, hlen, why, why_cap)) != 0)
-			return r;
-		a.ipv6 = 1;
-		colon = end + 1;
-		if (colon == slash)
-			return fail(why, why_cap, ATT_EPORT,
-			    "the port is missing: write [IPv6]:PORT before the /KEY");
-		if (*colon != ':')
-			return fail(why, why_cap, ATT_EADDRESS, "expected ':PORT' after ']'");
-	} else {
-		host = p;
-		colon = memchr(host, ':', (size_t)(slash - host));
-		if (colon != NULL && memchr(colon + 1, ':', (size_t)(slash - colon - 1)) != NULL)
+	/* Nodes are separated by commas (an IPv6 node's brackets hold none). */
+	for (;;) {
+		comma = memchr(p, ',', (size_t)(slash - p));
+		if (a.n_nodes == ADDR_NODES_MAX)
 			return fail(why, why_cap, ATT_EADDRESS,
-			    "an IPv6 address must be in brackets, e.g. attune://[::1]:7777/KEY");
-		if (colon == NULL)
-			return fail(why, why_cap, ATT_EPORT,
-			    "the port is missing: write HOST:PORT before the /KEY");
-		hlen = (size_t)(colon - host);
-		if ((r = check_name(host, hlen, why, why_cap)) != 0)
+			    "the address lists more than %d relay nodes", ADDR_NODES_MAX);
+		if ((r = parse_node(p, comma != NULL ? comma : slash, &a.nodes[a.n_nodes], why,
+		    why_cap)) != 0)
 			return r;
+		a.n_nodes++;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
 	}
-	memcpy(a.host, host, hlen);
-	a.host[hlen] = '\0';
-	if ((r = parse_port(colon + 1, (size_t)(slash - colon - 1), &a.port, why, why_cap)) != 0)
-		return r;
 	if ((r = parse_key(slash + 1, a.key, why, why_cap)) != 0)
 		return r;
+	memcpy(a.host, a.nodes[0].host, sizeof a.host);
+	a.port = a.nodes[0].port;
+	a.ipv6 = a.nodes[0].ipv6;
 	*out = a;
 	return 0;
 }

@@ -465,6 +465,15 @@ notifies(struct link *l)
 	}
 }
 
+/* FATAL or PANIC: the session is over, whatever libpq's status says yet. */
+static int
+fatal(const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	return sev != NULL && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0);
+}
+
 static void
 job_done(struct link *l)
 {
@@ -517,9 +526,21 @@ link_read(struct link *l)
 			plog(l->ps, "store_error", "link=%s sqlstate=%s", l->name,
 			    PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL ?
 			    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "?");
+			if (fatal(res)) {
+				/* The server is ending this session (shutdown, crash): do not wait for it. */
+				PQclear(res);
+				link_fail(l, "the server ended the session");
+				return;
+			}
 			break;
 		}
 		PQclear(res);
+	}
+	/* libpq drops a connection the server ended (57P01 and the like) by itself. */
+	if (l->state == L_UP && (PQstatus(l->conn) == CONNECTION_BAD ||
+	    PQsocket(l->conn) != l->fd)) {
+		link_fail(l, PQerrorMessage(l->conn));
+		return;
 	}
 	if (l->state == L_UP)
 		notifies(l);
@@ -553,15 +574,24 @@ setup_end(struct job *j, int ok)
 		start_batch(ps);
 }
 
+/* Notices (and the server's FATAL on shutdown) are not printed: the states are logged. */
+static void
+quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 /* Connected: prepare the statements (and LISTEN) before the first job. */
 static void
 link_up(struct link *l)
 {
 	struct pgstore *ps = l->ps;
-	char name[8];
+	char name[16];	/* "q" and any int: -O1 builds warn at 8 */
 	int i, nq = 0;
 
 	l->state = L_UP;
+	PQsetNoticeProcessor(l->conn, quiet_notice, NULL);
 	PQsetnonblocking(l->conn, 1);
 	if (!PQenterPipelineMode(l->conn)) {
 		link_fail(l, "cannot enter pipeline mode");
@@ -576,10 +606,14 @@ link_up(struct link *l)
 		PQsendQueryParams(l->conn, "LISTEN attune_mailbox", 0, NULL, NULL, NULL, NULL, 0);
 		nq++;
 	} else {
-		/* Stored before acknowledged: never weaker than on, whatever the server default. */
-		PQsendQueryParams(l->conn, "SELECT set_config('synchronous_commit', CASE"
-		    " current_setting('synchronous_commit') WHEN 'off' THEN 'on' ELSE"
-		    " current_setting('synchronous_commit') END, false)", 0, NULL, NULL, NULL, NULL, 0);
+		/*
+		 * Stored (on the synchronous standby too) before acknowledged: off, local
+		 * and remote_write become on; on and remote_apply stay as they are.
+		 */
+		PQsendQueryParams(l->conn, "SELECT set_config('synchronous_commit', CASE WHEN"
+		    " current_setting('synchronous_commit') IN ('off', 'local', 'remote_write')"
+		    " THEN 'on' ELSE current_setting('synchronous_commit') END, false)", 0, NULL, NULL,
+		    NULL, NULL, 0);
 		nq++;
 	}
 	l->setup.nq = nq;
@@ -615,7 +649,12 @@ poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct link *l = h->data;
 
-	(void)status;
+	if (status < 0) {
+		/* libuv stopped the handle (POLLERR: the peer reset the socket). */
+		l->events = 0;
+		link_fail(l, uv_strerror(status));
+		return;
+	}
 	if (l->state == L_CONNECTING) {
 		connect_step(l);
 		return;
@@ -677,7 +716,7 @@ link_fail(struct link *l, const char *why)
 	}
 	if (!ps->closing) {
 		uv_timer_start(&l->retry, retry_cb, l->backoff_ms, 0);
-		if (l->backoff_ms < 4000)
+		if (l->backoff_ms < 2000)
 			l->backoff_ms *= 2;
 	}
 	if (l == &ps->w)

@@ -16,7 +16,7 @@
  *
  * When the database goes away every op in flight and every op that arrives
  * fails with RELAYDB_EIO (retryable "storage"); the links reconnect by
- * themselves (0.25 s, doubling to 4 s) and the reconnect callback asks the
+ * themselves (0.25 s, doubling to 2 s) and the reconnect callback asks the
  * relay to read every mailbox again.
  */
 #ifndef RELAY_PGSTORE_H

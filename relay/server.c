@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,6 +115,30 @@ expire_done(struct storage_op *op)
 	free(o);
 }
 
+/*
+ * Envelopes live in the database, never in the relay's memory; but a big
+ * batch leaves freed heap behind (SQLite's pages of that transaction, the
+ * requests' buffers), which glibc keeps. Once a second, after a second
+ * without commits, it goes back to the system, so the relay's size follows
+ * what it holds (about 2 MiB of SQLite page cache per connection, bounded by
+ * cache_size) rather than its busiest moment.
+ */
+static void
+trim(struct server *srv)
+{
+	uint64_t b, o;
+	int up;
+
+	storage_counts(srv->store, &b, &o, &up);
+	if (b != srv->trimmed_at && storage_idle(srv->store)) {
+		if (b == srv->trim_seen) {
+			malloc_trim(0);
+			srv->trimmed_at = b;
+		}
+		srv->trim_seen = b;
+	}
+}
+
 static void
 tick_cb(uv_timer_t *t)
 {
@@ -140,6 +165,7 @@ tick_cb(uv_timer_t *t)
 		srv->last_stats = now;
 		write_stats(srv);
 	}
+	trim(srv);
 }
 
 static void

@@ -47,6 +47,7 @@ struct server {
 	struct stats stats;
 	uint64_t next_conn_id;
 	uint64_t last_sweep, last_stats;
+	uint64_t trim_seen, trimmed_at;     /* batch counts: heap trimmed once idle */
 	int stopping;
 	int exit_code;
 	/* Shared per-loop buffers: a connection holds none while idle. */

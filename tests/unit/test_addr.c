@@ -186,6 +186,44 @@ test_addr_format_roundtrip(void **state)
 	assert_int_equal(addr_format(s, sizeof(s), "::zz", 1, key), ATT_EADDRESS);
 }
 
+/* A relay of several nodes: every node, in order, and the first as host/port. */
+static void
+test_addr_nodes(void **state)
+{
+	static const struct { const char *s; int err; const char *why; } bad[] = {
+		{ "attune://a.example:1,/" KEY, ATT_EADDRESS, "a node of the address is empty" },
+		{ "attune://,a.example:1/" KEY, ATT_EADDRESS, "a node of the address is empty" },
+		{ "attune://a.example:1,b.example/" KEY, ATT_EPORT, "the port is missing" },
+		{ "attune://a:1,b:2,c:3,d:4,e:5/" KEY, ATT_EADDRESS, "more than 4 relay nodes" },
+		{ "attune://a.example:1,[::1:2/" KEY, ATT_EADDRESS, "'[' without a closing ']'" },
+	};
+	struct addr a;
+	char why[160];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(addr_parse_ex(&a, "attune://node1.example:7443,[2001:db8::2]:7444,"
+	    "192.0.2.3:7445/" KEY, why, sizeof why), 0);
+	assert_int_equal(a.n_nodes, 3);
+	assert_string_equal(a.nodes[0].host, "node1.example");
+	assert_int_equal(a.nodes[0].port, 7443);
+	assert_string_equal(a.nodes[1].host, "2001:db8::2");
+	assert_int_equal(a.nodes[1].ipv6, 1);
+	assert_int_equal(a.nodes[1].port, 7444);
+	assert_string_equal(a.nodes[2].host, "192.0.2.3");
+	assert_int_equal(a.nodes[2].port, 7445);
+	assert_string_equal(a.host, "node1.example");
+	assert_int_equal(a.port, 7443);
+	expect_key(&a);
+	assert_int_equal(addr_parse(&a, "attune://192.0.2.7:7777/" KEY), 0);
+	assert_int_equal(a.n_nodes, 1);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(addr_parse_ex(&a, bad[i].s, why, sizeof why), bad[i].err);
+		if (strstr(why, bad[i].why) == NULL)
+			fail_msg("%s: got \"%s\"", bad[i].s, why);
+	}
+}
+
 int
 main(void)
 {
@@ -194,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_addr_bad_forms),
 		cmocka_unit_test(test_addr_host_length),
 		cmocka_unit_test(test_addr_format_roundtrip),
+		cmocka_unit_test(test_addr_nodes),
 	};
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
 }

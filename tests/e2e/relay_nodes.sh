@@ -109,7 +109,10 @@ k_notes() {
 got() {
 	k_notes | sort -u | wc -l
 }
-check "Sam sees all 1,000 (Alex moved to node 2)" wait_until 150 test "$(got)" -eq 1000
+all_arrived() {
+	test "$(got)" -eq 1000
+}
+check "Sam sees all 1,000 (Alex moved to node 2)" wait_until 150 all_arrived
 echo "# Sam has $(got) of 1000; Alex's outbox: $(api alex status | grep -o '"outbox":[0-9]*')"
 dups=$(k_notes | sort | uniq -d | wc -l)
 check "each exactly once as Sam sees it ($dups twice)" test "$dups" -eq 0

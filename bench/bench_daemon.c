@@ -3,6 +3,8 @@
  * real daemons (Alex and Sam, paired with a real code), all in a fresh
  * folder under $BUILD/tmp that is removed at the end. Printed, never asserted.
  *
+ *   pairing and linking time on loopback: from the joiner's request to its
+ *     `paired` (PAKE, signed introductions, device list; must stay < 1 s);
  *   idle resident memory of a set-up, connected, paired attuned (RSS, and
  *     the part that is its own: private pages);
  *   wake-ups per minute when idle (voluntary context switches of the
@@ -221,7 +223,8 @@ int
 main(void)
 {
 	const char *b = getenv("BUILD");
-	struct proc alex, sam;
+	struct proc alex, sam, alex2;
+	double t_pair, t_link;
 	pid_t relay;
 	char cmd[2400], addr[256], token[128], code[128], path[800];
 	double lat[N_CHECKINS], call[N_CHECKINS];
@@ -296,11 +299,37 @@ main(void)
 	}
 	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' -n 1 pair code='%s' >/dev/null",
 	    sam.home, build, code);
+	t_pair = now_s();
 	if (system(cmd) != 0)
 		die("pairing failed");
+	t_pair = now_s() - t_pair;
 	pclose(pair);
 	for (i = 0; i < 100 && !connected(&sam); i++)
 		usleep(100000);
+
+	/* Link a third, fresh device to Alex with the link (relay address and code). */
+	start_daemon(&alex2, "alex2");
+	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' -n 1 link", alex.home, build);
+	pair = popen(cmd, "r");
+	if (pair == NULL || fgets(cmd, sizeof(cmd), pair) == NULL)
+		die("link did not start");
+	{
+		char *c = strstr(cmd, "\"link\":\"");
+
+		if (c == NULL)
+			die("no link");
+		sscanf(c + 8, "%127[^\"]", code);
+	}
+	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' -n 1 link code='%s' >/dev/null",
+	    alex2.home, build, code);
+	t_link = now_s();
+	if (system(cmd) != 0)
+		die("linking failed");
+	t_link = now_s() - t_link;
+	pclose(pair);
+	printf("pairing and linking on loopback (a joiner's request until paired, with the PAKE,\n"
+	    "the signed introductions and the device list):\n");
+	printf("  pairing %.0f ms, linking %.0f ms\n", t_pair * 1000.0, t_link * 1000.0);
 
 	/* Idle: let pairing's follow-up (prekeys, sessions) settle, then look. */
 	sleep(5);
@@ -372,9 +401,11 @@ main(void)
 	close(afd);
 	kill(alex.pid, SIGTERM);
 	kill(sam.pid, SIGTERM);
+	kill(alex2.pid, SIGTERM);
 	kill(relay, SIGTERM);
 	waitpid(alex.pid, NULL, 0);
 	waitpid(sam.pid, NULL, 0);
+	waitpid(alex2.pid, NULL, 0);
 	waitpid(relay, NULL, 0);
 	fclose(rout);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);

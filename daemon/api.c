@@ -338,6 +338,19 @@ api_run(struct conn *c, const uint8_t *frame, size_t len, struct msg_out *out)
 			    "this device is not set up yet: run `attune init --name NAME`");
 		goto done;
 	}
+	/* A revoked device says so at every request but reading its own history and leaving. */
+	if (d->revoked_at != 0 && api_cmds[i].needs_init && strcmp(api_cmds[i].name, "log") != 0 &&
+	    strcmp(api_cmds[i].name, "export") != 0 && strcmp(api_cmds[i].name, "devices") != 0) {
+		char when[32], text[200];
+		time_t t = (time_t)d->revoked_at;
+		struct tm tm;
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
+		snprintf(text, sizeof(text), "this device was revoked on %s by your identity device: "
+		    "it sends nothing more; `attune wipe` clears it", when);
+		msg_out_error_code(out, id, "revoked", text);
+		goto done;
+	}
 	memset(&k, 0, sizeof(k));
 	k.d = d;
 	k.c = c;

@@ -137,6 +137,10 @@ cmd_account_revoke(struct call *k)
 	size_t nd, i;
 	int r;
 
+	/* Lists are signed by the person key, and only the identity device holds it. */
+	if (!keys_is_identity(k->d->keys))
+		return call_fail(k, "not-allowed", "only your identity device (where you ran "
+		    "attune init) can revoke devices: run attune revoke there");
 	r = msg_get_strz(k->m, "device", want, sizeof(want));
 	if (r == ATT_ESTRLONG)
 		return call_fail(k, "not-found", "no device has that id: see attune devices");
@@ -292,7 +296,10 @@ cmd_account_unlock(struct call *k)
 	return 0;
 }
 
-/* Sets, changes or (empty) removes the passphrase that locks the history at start. */
+/*
+ * Sets, changes or (empty) removes the passphrase that locks every key file
+ * at start; "current" must be the passphrase in force, if any.
+ */
 int
 cmd_account_passphrase(struct call *k)
 {
@@ -302,6 +309,22 @@ cmd_account_passphrase(struct call *k)
 
 	if (r != 0 && r != ATT_EMISSING)
 		return call_fail_field(k, r, "passphrase");
+	/* Changing or removing one needs the current one: a passer-by at an unlocked session cannot. */
+	if (keys_has_passphrase(k->d->keys)) {
+		const char *cur = "";
+		size_t clen = 0;
+
+		r = msg_get_str(k->m, "current", 1024, &cur, &clen);
+		if (r != 0 && r != ATT_EMISSING)
+			return call_fail_field(k, r, "current");
+		r = keys_check_passphrase(k->d->keys, cur, clen);
+		if (r == ATT_EAUTH)
+			return call_fail(k, "wrong-passphrase", "that is not the current passphrase: "
+			    "nothing changed");
+		if (r != 0)
+			return call_fail(k, att_errcode(r), "cannot check the passphrase: %s",
+			    att_strerror(r));
+	}
 	r = keys_set_passphrase(k->d->keys, k->d->paths.keys_dir, pass, len);
 	if (r != 0)
 		return call_fail(k, "io-error", "could not write the storage key: %s", att_strerror(r));

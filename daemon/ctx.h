@@ -40,6 +40,7 @@ struct daemon {
 	struct rounds *rounds;    /* PSI rounds for sparks and wishes (daemon/rounds.c) */
 	uint64_t backoff_max_ms;  /* relay reconnect cap, 0 = default */
 	uint64_t keepalive_ms;    /* relay ping interval, 0 = default */
+	uint64_t revoked_at;      /* when our own device list dropped this device (0: never) */
 	uint64_t (*clock)(void *arg);   /* wall clock in seconds; NULL = time() */
 	void *clock_arg;
 	int stopping;             /* shutdown under way (SIGTERM, wipe) */

@@ -214,6 +214,9 @@ devlist_own(struct daemon *d, uint8_t *out, size_t cap, const uint8_t *extra_rec
 	uint64_t seq = 0;
 	int r, have;
 
+	/* Only the identity device holds the person key that signs lists. */
+	if (keys_person_sk(d->keys) == NULL)
+		return ATT_EPERM;
 	r = store_device_list(d->store, keys_person_pk(d->keys), &devs, &n);
 	if (r < 0)
 		return r;
@@ -255,6 +258,24 @@ devlist_own(struct daemon *d, uint8_t *out, size_t cap, const uint8_t *extra_rec
 	return r;
 }
 
+/* Remembers that our own identity device revoked this device (inside the transaction). */
+static int
+devlist_self_revoked(struct daemon *d)
+{
+	char v[24];
+	uint64_t now = (uint64_t)time(NULL);
+	int r;
+
+	snprintf(v, sizeof v, "%llu", (unsigned long long)now);
+	r = store_kv_set_str(d->store, DEVLIST_KV_REVOKED, v);
+	if (r >= 0) {
+		d->revoked_at = now;
+		fprintf(stderr, "attuned: this device was revoked by your identity device: "
+		        "it sends nothing more\n");
+	}
+	return r;
+}
+
 int
 devlist_apply(struct daemon *d, const struct devlist *dl)
 {
@@ -290,6 +311,14 @@ devlist_apply(struct daemon *d, const struct devlist *dl)
 				        "another partner claimed first: that entry is skipped\n");
 				continue;
 			}
+			if (nd.record_len == 0) {
+				/* Our own row as a linked device: its certified record, at last. */
+				nd.record_len = X3DH_DEVREC_LEN;
+				memcpy(nd.record, dl->rec[i], X3DH_DEVREC_LEN);
+				r = store_device_put(d->store, &nd);
+				if (r < 0)
+					return r;
+			}
 			continue;                   /* known (a revoked one stays revoked) */
 		}
 		if (r != ATT_ENOTFOUND)
@@ -313,12 +342,21 @@ devlist_apply(struct daemon *d, const struct devlist *dl)
 
 		if (devs[i].revoked)
 			continue;
-		if (sodium_memcmp(devs[i].relay, keys_relay_pk(d->keys), 32) == 0)
-			continue;   /* never revoke ourselves from a list */
 		for (j = 0; j < dl->n && !listed; j++)
 			listed = sodium_memcmp(devs[i].relay, dl->dev[j].relay_pk, 32) == 0;
 		if (listed)
 			continue;
+		if (sodium_memcmp(devs[i].relay, keys_relay_pk(d->keys), 32) == 0) {
+			/* Our own person's list without us: this device was revoked. Say so, stop. */
+			if (d->revoked_at == 0) {
+				r = devlist_self_revoked(d);
+				if (r < 0) {
+					free(devs);
+					return r;
+				}
+			}
+			continue;
+		}
 		devs[i].revoked = 1;
 		r = store_device_put(d->store, &devs[i]);
 		if (r >= 0) {

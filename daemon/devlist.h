@@ -28,6 +28,7 @@
 struct daemon;
 
 #define DEVLIST_VERSION 2
+#define DEVLIST_KV_REVOKED "revoked_at"   /* kv: when this device learnt it was revoked */
 #define DEVLIST_DEVICES_MAX 16
 #define DEVLIST_MAX (1 + 32 + 8 + 32 + 1 + DEVLIST_DEVICES_MAX * X3DH_DEVREC_LEN + 64)
 

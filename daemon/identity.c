@@ -2,12 +2,14 @@
  * Creating, loading and unlocking this device's identity.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon/ctx.h"
+#include "daemon/devlist.h"
 #include "daemon/identity.h"
 #include "daemon/keys.h"
 #include "daemon/paths.h"
@@ -65,6 +67,44 @@ fail:
 }
 
 int
+identity_create_linked(struct daemon *d, const char *name, struct keys *keys,
+                       const uint8_t person_pk[32])
+{
+	struct store_device dev;
+	struct store *st = NULL;
+	int r;
+
+	if (daemon_initialised(d))
+		return ATT_EEXIST;
+	if (paths_mkdir_private(d->paths.data_dir) != 0)
+		return ATT_EIO;
+	r = keys_save_linked(keys, d->paths.keys_dir, person_pk);
+	if (r != 0)
+		return r;
+	r = store_open(&st, d->paths.db_file, keys_storage(keys));
+	if (r != 0)
+		goto fail;
+	chmod(d->paths.db_file, 0600);
+	/* Our record is certified by the identity device: it arrives with its next device list. */
+	memset(&dev, 0, sizeof(dev));
+	memcpy(dev.relay, keys_relay_pk(keys), 32);
+	memcpy(dev.person, person_pk, 32);
+	dev.added = (uint64_t)time(NULL);
+	if ((r = store_device_put(st, &dev)) != 0 ||
+	    (r = store_kv_set_str(st, "name", name)) != 0)
+		goto fail;
+	d->keys = keys;
+	d->store = st;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	return 0;
+fail:
+	store_close(st);
+	keys_destroy(d->paths.keys_dir);
+	unlink(d->paths.db_file);
+	return r;
+}
+
+int
 identity_load(struct daemon *d)
 {
 	int r = keys_load(&d->keys, d->paths.keys_dir);
@@ -98,5 +138,11 @@ identity_open_store(struct daemon *d)
 		return r;
 	if (store_kv_get_str(d->store, "name", d->name, sizeof(d->name)) != 0)
 		d->name[0] = '\0';
+	{
+		char v[24];
+
+		d->revoked_at = store_kv_get_str(d->store, DEVLIST_KV_REVOKED, v, sizeof(v)) == 0 ?
+		    strtoull(v, NULL, 10) : 0;
+	}
 	return 0;
 }

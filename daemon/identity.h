@@ -17,6 +17,15 @@ struct daemon;
  * on disk.
  */
 int identity_create(struct daemon *d, const char *name, const uint8_t *person_sk);
+struct keys;
+/*
+ * The new device of a link: saves keys (from keys_new_device; d->keys takes
+ * them over on success) as a device of person_pk, which it does not hold
+ * the secret of, and opens a fresh store. Its own device record, certified
+ * by the identity device, arrives with that device's next list.
+ */
+int identity_create_linked(struct daemon *d, const char *name, struct keys *keys,
+                           const uint8_t person_pk[32]);
 /*
  * Loads the keys and opens the store when this device is set up; 0 when it
  * simply is not (d->keys stays NULL) or when a passphrase locks the storage

@@ -212,8 +212,13 @@ inner_handle(struct sync *s, const struct store_device *dev, const uint8_t *pt, 
 		if (r >= 0 && memcmp(to, keys_person_pk(d->keys), 32) != 0)
 			r = ATT_EAUTH;
 		if (r >= 0) {
+			struct x3dh_devrec rec;
+
+			/* By the person key, or by the sending device's certified sign key. */
 			inbox_farewell_input(in, dev->person, to, ts);
-			if (crypto_sign_ed25519_verify_detached(sig, in, sizeof in, dev->person) != 0)
+			if (crypto_sign_ed25519_verify_detached(sig, in, sizeof in, dev->person) != 0 &&
+			    (x3dh_devrec_verify(&rec, dev->record, dev->record_len, dev->person) != 0 ||
+			     crypto_sign_ed25519_verify_detached(sig, in, sizeof in, rec.sign_pk) != 0))
 				r = ATT_EAUTH;
 		}
 		if (r >= 0) {

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "proto/addr.h"
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/msg.h"
 #include "daemon/ctx.h"
@@ -19,6 +20,9 @@
 #include "daemon/store.h"
 #include "daemon/sync.h"
 
+#define INTRO_NEWDEV_DOMAIN "attune/1 link device"
+#define INTRO_NEWDEV_SIGIN (sizeof INTRO_NEWDEV_DOMAIN - 1 + 3 * 32 + 8)
+
 /* Appends our own non-revoked device records as an array under key "devs". */
 static int
 pack_devs(struct daemon *d, struct msg_out *o, const uint8_t person[32])
@@ -29,12 +33,13 @@ pack_devs(struct daemon *d, struct msg_out *o, const uint8_t person[32])
 
 	if (r < 0)
 		return r;
+	/* A linked device's own record may not have arrived yet (record_len 0). */
 	for (i = 0; i < n; i++)
-		k += !devs[i].revoked;
+		k += !devs[i].revoked && devs[i].record_len == X3DH_DEVREC_LEN;
 	msg_out_key(o, "devs");
 	msgpack_pack_array(&o->pk, k);
 	for (i = 0; i < n; i++) {
-		if (devs[i].revoked)
+		if (devs[i].revoked || devs[i].record_len != X3DH_DEVREC_LEN)
 			continue;
 		msgpack_pack_bin(&o->pk, devs[i].record_len);
 		msgpack_pack_bin_body(&o->pk, devs[i].record, devs[i].record_len);
@@ -43,19 +48,50 @@ pack_devs(struct daemon *d, struct msg_out *o, const uint8_t person[32])
 	return 0;
 }
 
+/* What the new device's self-signature covers: domain | sign | dh | relay | created. */
+static void
+newdev_sig_input(uint8_t out[INTRO_NEWDEV_SIGIN], const uint8_t sign[32], const uint8_t dh[32],
+                 const uint8_t relay[32], uint64_t created)
+{
+	size_t dl = sizeof INTRO_NEWDEV_DOMAIN - 1;
+
+	memcpy(out, INTRO_NEWDEV_DOMAIN, dl);
+	memcpy(out + dl, sign, 32);
+	memcpy(out + dl + 32, dh, 32);
+	memcpy(out + dl + 64, relay, 32);
+	be_put64(out + dl + 96, created);
+}
+
 int
 intro_build(struct daemon *d, struct msg_out *o, int link, int initiator,
-            const char *relay, const char *invite, int partners_later)
+            const char *relay, const char *invite, int partners_later,
+            const struct keys *newdev)
 {
 	int inv = invite[0] != '\0';
 	int r;
 
 	msg_out_reset(o);
 	if (link && !initiator) {
-		msg_out_begin(o, "intro", 0, 1);
+		/* The new device: its public keys, self-signed; never a secret of the person. */
+		uint8_t in[INTRO_NEWDEV_SIGIN], sig[64];
+		uint64_t created = (uint64_t)time(NULL);
+
+		if (newdev == NULL)
+			return ATT_ESTATE;
+		newdev_sig_input(in, keys_sign_pk(newdev), keys_dh_pk(newdev), keys_relay_pk(newdev),
+		                 created);
+		crypto_sign_ed25519_detached(sig, NULL, in, sizeof in, keys_sign_sk(newdev));
+		msg_out_begin(o, "intro", 0, 6);
 		msg_out_str(o, "kind", "link");
+		msg_out_bin(o, "sign", keys_sign_pk(newdev), 32);
+		msg_out_bin(o, "dh", keys_dh_pk(newdev), 32);
+		msg_out_bin(o, "relay", keys_relay_pk(newdev), 32);
+		msg_out_uint(o, "created", created);
+		msg_out_bin(o, "sig", sig, 64);
 		return 0;
 	}
+	if (link && keys_person_sk(d->keys) == NULL)
+		return ATT_EPERM;
 	if (!link) {
 		msg_out_begin(o, "intro", 0, 5 + inv);
 		msg_out_str(o, "kind", "pair");
@@ -78,7 +114,7 @@ intro_build(struct daemon *d, struct msg_out *o, int link, int initiator,
 		msg_out_begin(o, "intro", 0, 6 + inv);
 		msg_out_str(o, "kind", "link");
 		msg_out_str(o, "name", d->name);
-		msg_out_bin(o, "person_sk", keys_person_sk(d->keys), 64);
+		msg_out_bin(o, "person", keys_person_pk(d->keys), 32);
 		msg_out_str(o, "relay", relay);
 		if (inv)
 			msg_out_str(o, "invite", invite);
@@ -156,30 +192,23 @@ intro_take_pair(struct sync *s, struct daemon *d, const uint8_t *peer,
 	return r;
 }
 
-/* The new device of a link: become this person, take over partners, announce ourselves. */
+/* The new device of a link: become this person's device, take over partners, announce ourselves. */
 int
 intro_take_link(struct sync *s, struct daemon *d, const uint8_t *peer,
-                const msgpack_object *root)
+                const msgpack_object *root, struct keys *newdev)
 {
-	uint8_t *sk, pk[32];
-	const uint8_t *b;
+	const uint8_t *person;
 	const msgpack_object *devs, *parts;
 	char name[STORE_NAME_MAX + 1], relay[ADDR_STR_MAX], invite[256];
 	size_t ndev, npart, i;
 	int r;
 
-	r = msg_get_bin_exact(root, "person_sk", 64, &b);
+	r = msg_get_bin_exact(root, "person", 32, &person);
 	if (r < 0)
 		return r;
-	sk = sodium_malloc(64);
-	if (sk == NULL)
-		return ATT_ENOMEM;
-	memcpy(sk, b, 64);
-	crypto_sign_ed25519_sk_to_pk(pk, sk);
-	if (peer == NULL || sodium_memcmp(peer, pk, 32) != 0) {
-		sodium_free(sk);
+	/* The identity device stood in the PAKE with the person key itself. */
+	if (peer == NULL || sodium_memcmp(peer, person, 32) != 0)
 		return ATT_EAUTH;
-	}
 	r = msg_get_strz(root, "name", name, sizeof name);
 	if (r >= 0)
 		r = msg_get_strz(root, "relay", relay, sizeof relay);
@@ -188,8 +217,7 @@ intro_take_link(struct sync *s, struct daemon *d, const uint8_t *peer,
 	if (r >= 0)
 		r = msg_get_array(root, "partners", 256, &parts, &npart);
 	if (r >= 0)
-		r = identity_create(d, name, sk);
-	sodium_free(sk);
+		r = identity_create_linked(d, name, newdev, person);
 	if (r < 0)
 		return r;
 	r = store_begin(d->store);
@@ -204,18 +232,18 @@ intro_take_link(struct sync *s, struct daemon *d, const uint8_t *peer,
 	for (i = 0; r >= 0 && i < npart; i++) {
 		struct store_partner sp;
 		const msgpack_object *pd;
-		const uint8_t *person;
+		const uint8_t *ppk;
 		size_t npd;
 
 		memset(&sp, 0, sizeof sp);
 		r = msg_get_strz(&parts[i], "name", sp.name, sizeof sp.name);
 		if (r >= 0)
-			r = msg_get_bin_exact(&parts[i], "person", 32, &person);
+			r = msg_get_bin_exact(&parts[i], "person", 32, &ppk);
 		if (r >= 0)
 			r = msg_get_array(&parts[i], "devs", DEVLIST_DEVICES_MAX, &pd, &npd);
 		if (r < 0)
 			break;
-		memcpy(sp.person, person, 32);
+		memcpy(sp.person, ppk, 32);
 		sp.added = (uint64_t)time(NULL);
 		r = store_partner_put(d->store, &sp);
 		if (r >= 0)
@@ -230,3 +258,50 @@ intro_take_link(struct sync *s, struct daemon *d, const uint8_t *peer,
 	return r;
 }
 
+
+int
+intro_take_newdev(struct daemon *d, const uint8_t *peer, const msgpack_object *root,
+                  struct store_device *out)
+{
+	const uint8_t *sign, *dh, *relay, *sig;
+	uint8_t in[INTRO_NEWDEV_SIGIN];
+	struct x3dh_devrec rec;
+	struct store_device known;
+	uint64_t created;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if (keys_person_sk(d->keys) == NULL)
+		return ATT_EPERM;
+	if ((r = msg_get_bin_exact(root, "sign", 32, &sign)) < 0 ||
+	    (r = msg_get_bin_exact(root, "dh", 32, &dh)) < 0 ||
+	    (r = msg_get_bin_exact(root, "relay", 32, &relay)) < 0 ||
+	    (r = msg_get_uint(root, "created", UINT64_MAX, &created)) < 0 ||
+	    (r = msg_get_bin_exact(root, "sig", 64, &sig)) < 0)
+		return r;
+	/* Its PAKE identity is its sign key, and it holds that key. */
+	if (peer == NULL || sodium_memcmp(peer, sign, 32) != 0)
+		return ATT_EAUTH;
+	newdev_sig_input(in, sign, dh, relay, created);
+	if (crypto_sign_ed25519_verify_detached(sig, in, sizeof in, sign) != 0)
+		return ATT_EAUTH;
+	/* A key we already know (a revoked device included) never comes back this way. */
+	r = store_device_get(d->store, relay, &known);
+	if (r == 0)
+		return ATT_EEXIST;
+	if (r != ATT_ENOTFOUND)
+		return r;
+	memcpy(rec.person_pk, keys_person_pk(d->keys), 32);
+	memcpy(rec.sign_pk, sign, 32);
+	memcpy(rec.dh_pk, dh, 32);
+	memcpy(rec.relay_pk, relay, 32);
+	rec.created = created;
+	r = x3dh_devrec_make(out->record, &rec, keys_person_sk(d->keys));
+	if (r < 0)
+		return r;
+	out->record_len = X3DH_DEVREC_LEN;
+	memcpy(out->relay, relay, 32);
+	memcpy(out->person, rec.person_pk, 32);
+	out->added = (uint64_t)time(NULL);
+	return 0;
+}

@@ -14,15 +14,15 @@
 #include "proto/keyfile.h"
 
 /*
- * storage.key is either the 32-byte key itself, or (with a passphrase) a
- * wrapped form: "ATPW" | version 1 | opslimit u64 | memlimit u64 | salt 16 |
- * nonce 24 | XChaCha20-Poly1305(key) 48, the 41 header bytes as associated
- * data, under a key stretched from the passphrase with Argon2id.
+ * With a passphrase every secret file (person.key, sign.key, dh.key,
+ * relay.key, storage.key) holds the keyfile_wrap form, all under one
+ * Argon2id key (one salt), and public.keys holds the four public keys in
+ * clear so a locked daemon still knows who it is. storage.key is written
+ * last: it is the file whose salt unlock reads.
  */
-#define WRAP_MAGIC "ATPW"
-#define WRAP_HDR (4 + 1 + 8 + 8 + crypto_pwhash_SALTBYTES)
-#define WRAP_LEN (WRAP_HDR + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 32 + \
-	crypto_aead_xchacha20poly1305_ietf_ABYTES)
+enum { KF_PERSON, KF_SIGN, KF_DH, KF_RELAY, KF_STORAGE, KF_N };
+#define KF_WRAP_MAX KEYFILE_WRAP_LEN(64)
+#define PUBLIC_LEN (4 * 32)
 
 struct keys {
 	uint8_t person_sk[64], person_pk[32];
@@ -30,13 +30,34 @@ struct keys {
 	uint8_t dh_sk[32], dh_pk[32];
 	uint8_t relay_sk[32], relay_pk[32];
 	uint8_t storage[32];
-	int locked;                 /* storage is still wrapped */
-	uint8_t wrapped[WRAP_LEN];  /* the wrapped form while locked (not secret) */
+	int identity;               /* holds person_sk: the device that created the identity */
+	int locked;                 /* secrets still wrapped */
+	int has_pass;               /* the files on disk are wrapped by a passphrase */
+	uint8_t wrapped[KF_N][KF_WRAP_MAX];   /* the wrapped forms (not secret) */
+	size_t wrapped_len[KF_N];
 };
+
+static const struct kfile {
+	const char *name;
+	size_t off, len;
+} kfiles[KF_N] = {
+	{ "person.key", offsetof(struct keys, person_sk), 64 },
+	{ "sign.key", offsetof(struct keys, sign_sk), 64 },
+	{ "dh.key", offsetof(struct keys, dh_sk), 32 },
+	{ "relay.key", offsetof(struct keys, relay_sk), 32 },
+	{ "storage.key", offsetof(struct keys, storage), 32 },
+};
+
+static uint8_t *
+kf_secret(struct keys *k, int i)
+{
+	return (uint8_t *)k + kfiles[i].off;
+}
 
 /* File names, in the order destroyed: storage first (it unlocks the history). */
 static const char *const key_files[] = {
-	"storage.key", "person.key", "sign.key", "dh.key", "relay.key",
+	"storage.key", "person.key", "sign.key", "dh.key", "relay.key", "person.pub",
+	"public.keys",
 };
 
 static int
@@ -65,24 +86,25 @@ key_write(const char *dir, const char *name, const uint8_t *in, size_t len)
 	return r != 0 ? r : keyfile_write(path, in, len);
 }
 
-/* storage.key: the raw key, or the wrapped form (then the keys are locked). */
+/* One secret file: plain (its exact size) or wrapped (then the keys are locked). */
 static int
-keys_read_storage(struct keys *k, const char *dir)
+keys_read_secret(struct keys *k, const char *dir, int i)
 {
 	char path[4096];
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int r = key_path(path, sizeof(path), dir, "storage.key");
+	int r = key_path(path, sizeof(path), dir, kfiles[i].name);
 
 	if (r == 0)
-		r = keyfile_read(path, &buf, &len, WRAP_LEN);
+		r = keyfile_read(path, &buf, &len, KF_WRAP_MAX);
 	if (r != 0)
 		return r == ATT_ETOOBIG ? ATT_ECORRUPT : r;
-	if (len == 32) {
-		memcpy(k->storage, buf, 32);
-	} else if (len == WRAP_LEN && memcmp(buf, WRAP_MAGIC, 4) == 0 && buf[4] == 1) {
-		memcpy(k->wrapped, buf, WRAP_LEN);
-		k->locked = 1;
+	if (len == kfiles[i].len) {
+		memcpy(kf_secret(k, i), buf, len);
+	} else if (len == KEYFILE_WRAP_LEN(kfiles[i].len) && keyfile_is_wrapped(buf, len)) {
+		memcpy(k->wrapped[i], buf, len);
+		k->wrapped_len[i] = len;
+		k->locked = k->has_pass = 1;
 	} else {
 		r = ATT_ECORRUPT;
 	}
@@ -104,31 +126,57 @@ keys_alloc(void)
 static void
 keys_derive(struct keys *k)
 {
-	crypto_sign_ed25519_sk_to_pk(k->person_pk, k->person_sk);
+	if (k->identity)
+		crypto_sign_ed25519_sk_to_pk(k->person_pk, k->person_sk);
 	crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
 	crypto_scalarmult_base(k->dh_pk, k->dh_sk);
 	crypto_scalarmult_base(k->relay_pk, k->relay_sk);
 }
 
+/* Fresh device keys (sign, dh, relay) and storage key. */
+static void
+keys_fresh_device(struct keys *k)
+{
+	uint8_t pk[32];
+
+	crypto_sign_ed25519_keypair(pk, k->sign_sk);
+	randombytes_buf(k->dh_sk, 32);
+	randombytes_buf(k->relay_sk, 32);
+	crypto_aead_xchacha20poly1305_ietf_keygen(k->storage);
+}
+
 int
 keys_load(struct keys **out, const char *dir)
 {
+	uint8_t pub[PUBLIC_LEN];
 	struct keys *k;
-	int r;
+	int r, i;
 
 	*out = NULL;
 	k = keys_alloc();
 	if (k == NULL)
 		return ATT_ENOMEM;
-	if ((r = key_read(dir, "person.key", k->person_sk, 64)) != 0 ||
-	    (r = key_read(dir, "sign.key", k->sign_sk, 64)) != 0 ||
-	    (r = key_read(dir, "dh.key", k->dh_sk, 32)) != 0 ||
-	    (r = key_read(dir, "relay.key", k->relay_sk, 32)) != 0 ||
-	    (r = keys_read_storage(k, dir)) != 0) {
+	/* A linked device holds only the person's public key (person.pub). */
+	r = keys_read_secret(k, dir, KF_PERSON);
+	k->identity = r == 0;
+	if (r == ATT_ENOTFOUND)
+		r = key_read(dir, "person.pub", k->person_pk, 32);
+	for (i = KF_SIGN; r == 0 && i < KF_N; i++)
+		r = keys_read_secret(k, dir, i);
+	/* Locked: the public halves come from public.keys. */
+	if (r == 0 && k->locked && (r = key_read(dir, "public.keys", pub, sizeof(pub))) == 0) {
+		if (k->identity)
+			memcpy(k->person_pk, pub, 32);
+		memcpy(k->sign_pk, pub + 32, 32);
+		memcpy(k->dh_pk, pub + 64, 32);
+		memcpy(k->relay_pk, pub + 96, 32);
+	}
+	if (r != 0) {
 		keyfile_free(k);
 		return r;
 	}
-	keys_derive(k);
+	if (!k->locked)
+		keys_derive(k);
 	*out = k;
 	return 0;
 }
@@ -139,62 +187,126 @@ keys_locked(const struct keys *k)
 	return k->locked;
 }
 
+/* The KEK for the wrapped file i under pass (its own salt and limits). */
+static int
+keys_kek(uint8_t kek[32], const struct keys *k, int i, const char *pass, size_t len)
+{
+	uint8_t salt[KEYFILE_SALTBYTES];
+	uint64_t ops, mem;
+	int r = keyfile_wrap_params(k->wrapped[i], k->wrapped_len[i], salt, &ops, &mem);
+
+	return r < 0 ? r : keyfile_kek(kek, pass, len, salt, ops, mem);
+}
+
 int
 keys_unlock(struct keys *k, const char *pass, size_t len)
 {
-	uint8_t kek[32];
-	const uint8_t *nonce = k->wrapped + WRAP_HDR;
-	uint64_t ops, mem;
-	unsigned long long pl;
-	int r;
+	uint8_t kek[32], pk[4][32];
+	int r = 0, i;
 
 	if (!k->locked)
 		return 0;
-	ops = be_get64(k->wrapped + 5);
-	mem = be_get64(k->wrapped + 13);
-	if (ops > crypto_pwhash_OPSLIMIT_SENSITIVE || mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
-		return ATT_ECORRUPT;
-	if (crypto_pwhash(kek, sizeof(kek), pass, len, k->wrapped + 21, ops, (size_t)mem,
-	    crypto_pwhash_ALG_ARGON2ID13) != 0)
-		return ATT_ENOMEM;
-	r = crypto_aead_xchacha20poly1305_ietf_decrypt(k->storage, &pl, NULL,
-	    nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-	    32 + crypto_aead_xchacha20poly1305_ietf_ABYTES, k->wrapped, WRAP_HDR, nonce, kek);
+	/* Every file was wrapped under one key: derive it once, from storage.key's salt. */
+	if ((r = keys_kek(kek, k, KF_STORAGE, pass, len)) < 0)
+		return r;
+	for (i = 0; r == 0 && i < KF_N; i++)
+		if (k->wrapped_len[i] != 0)
+			r = keyfile_unwrap(kf_secret(k, i), kfiles[i].len, k->wrapped[i],
+			    k->wrapped_len[i], kek, kfiles[i].name);
 	sodium_memzero(kek, sizeof(kek));
-	if (r != 0 || pl != 32) {
-		sodium_memzero(k->storage, sizeof(k->storage));
-		return ATT_EAUTH;
+	memcpy(pk[0], k->person_pk, 32);
+	memcpy(pk[1], k->sign_pk, 32);
+	memcpy(pk[2], k->dh_pk, 32);
+	memcpy(pk[3], k->relay_pk, 32);
+	if (r == 0) {
+		keys_derive(k);
+		/* The secrets must be the ones public.keys announced. */
+		if (sodium_memcmp(pk[0], k->person_pk, 32) != 0 ||
+		    sodium_memcmp(pk[1], k->sign_pk, 32) != 0 ||
+		    sodium_memcmp(pk[2], k->dh_pk, 32) != 0 ||
+		    sodium_memcmp(pk[3], k->relay_pk, 32) != 0)
+			r = ATT_ECORRUPT;
+	}
+	if (r != 0) {
+		for (i = 0; i < KF_N; i++)
+			sodium_memzero(kf_secret(k, i), kfiles[i].len);
+		memcpy(k->person_pk, pk[0], 32);
+		memcpy(k->sign_pk, pk[1], 32);
+		memcpy(k->dh_pk, pk[2], 32);
+		memcpy(k->relay_pk, pk[3], 32);
+		return r;
 	}
 	k->locked = 0;
 	return 0;
 }
 
 int
+keys_has_passphrase(const struct keys *k)
+{
+	return k->has_pass;
+}
+
+int
+keys_check_passphrase(const struct keys *k, const char *pass, size_t len)
+{
+	uint8_t kek[32], tmp[32];
+	int r;
+
+	if (!k->has_pass)
+		return 0;
+	if ((r = keys_kek(kek, k, KF_STORAGE, pass, len)) < 0)
+		return r;
+	r = keyfile_unwrap(tmp, 32, k->wrapped[KF_STORAGE], k->wrapped_len[KF_STORAGE], kek,
+	    kfiles[KF_STORAGE].name);
+	sodium_memzero(kek, sizeof(kek));
+	sodium_memzero(tmp, sizeof(tmp));
+	return r;
+}
+
+int
 keys_set_passphrase(struct keys *k, const char *dir, const char *pass, size_t len)
 {
-	uint8_t buf[WRAP_LEN], kek[32];
-	uint8_t *nonce = buf + WRAP_HDR;
-	unsigned long long cl;
-	int r;
+	uint8_t kek[32], salt[KEYFILE_SALTBYTES], pub[PUBLIC_LEN], buf[KF_WRAP_MAX];
+	char path[4096];
+	int r = 0, i;
 
 	if (k->locked)
 		return ATT_ESTATE;
-	if (pass == NULL || len == 0)
-		return key_write(dir, "storage.key", k->storage, 32);
-	memcpy(buf, WRAP_MAGIC, 4);
-	buf[4] = 1;
-	be_put64(buf + 5, crypto_pwhash_OPSLIMIT_INTERACTIVE);
-	be_put64(buf + 13, crypto_pwhash_MEMLIMIT_INTERACTIVE);
-	randombytes_buf(buf + 21, crypto_pwhash_SALTBYTES);
-	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-	if (crypto_pwhash(kek, sizeof(kek), pass, len, buf + 21, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
-		return ATT_ENOMEM;
-	crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-	    &cl, k->storage, 32, buf, WRAP_HDR, NULL, nonce, kek);
+	if (pass == NULL || len == 0) {
+		for (i = 0; r == 0 && i < KF_N; i++)
+			if (i != KF_PERSON || k->identity)
+				r = key_write(dir, kfiles[i].name, kf_secret(k, i), kfiles[i].len);
+		if (r == 0 && key_path(path, sizeof(path), dir, "public.keys") == 0)
+			(void)keyfile_destroy(path);
+		if (r == 0) {
+			k->has_pass = 0;
+			memset(k->wrapped_len, 0, sizeof(k->wrapped_len));
+		}
+		return r;
+	}
+	memcpy(pub, k->person_pk, 32);
+	memcpy(pub + 32, k->sign_pk, 32);
+	memcpy(pub + 64, k->dh_pk, 32);
+	memcpy(pub + 96, k->relay_pk, 32);
+	if ((r = key_write(dir, "public.keys", pub, sizeof(pub))) != 0)
+		return r;
+	randombytes_buf(salt, sizeof(salt));
+	if ((r = keyfile_kek(kek, pass, len, salt, KEYFILE_OPSLIMIT, KEYFILE_MEMLIMIT)) < 0)
+		return r;
+	memset(k->wrapped_len, 0, sizeof(k->wrapped_len));
+	/* storage.key last (KF_STORAGE is the last index): its salt is the one unlock reads. */
+	for (i = 0; r == 0 && i < KF_N; i++) {
+		if (i == KF_PERSON && !k->identity)
+			continue;
+		keyfile_wrap(buf, kf_secret(k, i), kfiles[i].len, kek, salt, KEYFILE_OPSLIMIT,
+		    KEYFILE_MEMLIMIT, kfiles[i].name);
+		r = key_write(dir, kfiles[i].name, buf, KEYFILE_WRAP_LEN(kfiles[i].len));
+		memcpy(k->wrapped[i], buf, KEYFILE_WRAP_LEN(kfiles[i].len));
+		k->wrapped_len[i] = KEYFILE_WRAP_LEN(kfiles[i].len);
+	}
 	sodium_memzero(kek, sizeof(kek));
-	r = key_write(dir, "storage.key", buf, sizeof(buf));
-	sodium_memzero(buf, sizeof(buf));
+	if (r == 0)
+		k->has_pass = 1;
 	return r;
 }
 
@@ -216,14 +328,12 @@ keys_create(struct keys **out, const char *dir, const uint8_t *person_sk)
 	k = keys_alloc();
 	if (k == NULL)
 		return ATT_ENOMEM;
+	k->identity = 1;
 	if (person_sk != NULL)
 		memcpy(k->person_sk, person_sk, 64);
 	else
 		crypto_sign_ed25519_keypair(seedless_pk, k->person_sk);
-	crypto_sign_ed25519_keypair(seedless_pk, k->sign_sk);
-	randombytes_buf(k->dh_sk, 32);
-	randombytes_buf(k->relay_sk, 32);
-	crypto_aead_xchacha20poly1305_ietf_keygen(k->storage);
+	keys_fresh_device(k);
 	keys_derive(k);
 	/* storage.key last: its presence is what keys_load needs to succeed. */
 	if ((r = key_write(dir, "person.key", k->person_sk, 64)) != 0 ||
@@ -237,6 +347,53 @@ keys_create(struct keys **out, const char *dir, const uint8_t *person_sk)
 	}
 	*out = k;
 	return 0;
+}
+
+int
+keys_new_device(struct keys **out)
+{
+	struct keys *k = keys_alloc();
+
+	*out = NULL;
+	if (k == NULL)
+		return ATT_ENOMEM;
+	keys_fresh_device(k);
+	keys_derive(k);
+	*out = k;
+	return 0;
+}
+
+int
+keys_save_linked(struct keys *k, const char *dir, const uint8_t person_pk[32])
+{
+	struct keys *existing;
+	int r;
+
+	if (k->identity)
+		return ATT_ESTATE;
+	r = keys_load(&existing, dir);
+	if (r == 0) {
+		keys_free(existing);
+		return ATT_EEXIST;
+	}
+	if (keyfile_mkdir(dir) != 0)
+		return ATT_EIO;
+	memcpy(k->person_pk, person_pk, 32);
+	if ((r = key_write(dir, "person.pub", k->person_pk, 32)) != 0 ||
+	    (r = key_write(dir, "sign.key", k->sign_sk, 64)) != 0 ||
+	    (r = key_write(dir, "dh.key", k->dh_sk, 32)) != 0 ||
+	    (r = key_write(dir, "relay.key", k->relay_sk, 32)) != 0 ||
+	    (r = key_write(dir, "storage.key", k->storage, 32)) != 0) {
+		keys_destroy(dir);
+		return r;
+	}
+	return 0;
+}
+
+int
+keys_is_identity(const struct keys *k)
+{
+	return k->identity;
 }
 
 void
@@ -263,7 +420,7 @@ keys_destroy(const char *dir)
 }
 
 const uint8_t *keys_person_pk(const struct keys *k) { return k->person_pk; }
-const uint8_t *keys_person_sk(const struct keys *k) { return k->person_sk; }
+const uint8_t *keys_person_sk(const struct keys *k) { return k->identity ? k->person_sk : NULL; }
 const uint8_t *keys_sign_pk(const struct keys *k) { return k->sign_pk; }
 const uint8_t *keys_sign_sk(const struct keys *k) { return k->sign_sk; }
 const uint8_t *keys_dh_pk(const struct keys *k) { return k->dh_pk; }

@@ -2,17 +2,21 @@
  * This device's secrets, one 0600 file each in the 0700 keys folder, held in
  * sodium_malloc memory (guarded, locked, wiped on free):
  *
- *   person.key   Ed25519 identity of the person (64-byte secret key; shared
- *                by all of the person's devices, brought over by `link`)
+ *   person.key   Ed25519 identity of the person (64-byte secret key), only on
+ *                the device that created the identity (the identity device):
+ *                it certifies the person's other devices and signs lists
+ *   person.pub   the person's public key, instead, on a linked device: a
+ *                linked device's keys are not the person (issue 11)
  *   sign.key     Ed25519 device signing key (signs prekeys)
  *   dh.key       X25519 device identity key (X3DH)
  *   relay.key    X25519 Noise static key: how the relay addresses the device
  *   storage.key  32-byte key sealing the store's sensitive columns
  *
- * Without a passphrase nothing protects storage.key but the file mode and
+ * Without a passphrase nothing protects these files but the file mode and
  * the account: whoever can read the user's files can read the history. With
- * one, storage.key holds the key wrapped under Argon2id(passphrase), and the
- * keys load "locked" until keys_unlock.
+ * one, every secret file is wrapped under Argon2id(passphrase) at libsodium's
+ * MODERATE limits (proto/keyfile.h), public.keys holds the public halves,
+ * and the keys load "locked" until keys_unlock.
  */
 #ifndef ATTUNE_DAEMON_KEYS_H
 #define ATTUNE_DAEMON_KEYS_H
@@ -31,18 +35,28 @@ int keys_load(struct keys **out, const char *dir);
  * otherwise this device joins that person (link). ATT_EEXIST if keys exist.
  */
 int keys_create(struct keys **out, const char *dir, const uint8_t *person_sk /* [64] or NULL */);
+/* Fresh device keys in memory only, no person yet (the new device of a link). */
+int keys_new_device(struct keys **out);
+/* Writes keys_new_device's keys as a linked device of person_pk (no person.key). */
+int keys_save_linked(struct keys *k, const char *dir, const uint8_t person_pk[32]);
+/* 1 on the identity device (it holds the person secret key). */
+int keys_is_identity(const struct keys *k);
 void keys_free(struct keys *k);
 /* 1 while storage.key is still wrapped by a passphrase (keys_storage is unusable). */
 int keys_locked(const struct keys *k);
 /* Unwraps the storage key: 0, ATT_EAUTH (wrong passphrase), ATT_ECORRUPT. Slow (Argon2id). */
 int keys_unlock(struct keys *k, const char *pass, size_t len);
-/* Rewrites storage.key wrapped under pass (NULL or "" = stored plain again). Slow. */
+/* Rewrites every secret file wrapped under pass (NULL or "" = stored plain again). Slow. */
 int keys_set_passphrase(struct keys *k, const char *dir, const char *pass, size_t len);
+/* 1 when the files on disk are wrapped by a passphrase. */
+int keys_has_passphrase(const struct keys *k);
+/* 0 when pass is the current passphrase (or there is none), ATT_EAUTH otherwise. Slow. */
+int keys_check_passphrase(const struct keys *k, const char *pass, size_t len);
 /* Overwrites and removes every key file (best effort, then unlink). */
 int keys_destroy(const char *dir);
 
 const uint8_t *keys_person_pk(const struct keys *k);   /* 32 */
-const uint8_t *keys_person_sk(const struct keys *k);   /* 64 */
+const uint8_t *keys_person_sk(const struct keys *k);   /* 64; NULL on a linked device */
 const uint8_t *keys_sign_pk(const struct keys *k);     /* 32 */
 const uint8_t *keys_sign_sk(const struct keys *k);     /* 64 */
 const uint8_t *keys_dh_pk(const struct keys *k);       /* 32 */

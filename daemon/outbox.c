@@ -118,8 +118,8 @@ outbox_flush(struct sync *s)
 	struct msg_out o;
 	uint64_t id;
 
-	if (d->store == NULL || !sync_registered(s) || ob->put_inflight)
-		return;
+	if (d->store == NULL || !sync_registered(s) || ob->put_inflight || d->revoked_at != 0)
+		return;   /* a revoked device sends nothing */
 	prekeys_refresh(s);
 	if (store_outbox_list(d->store, 64, &items, &n) < 0 || n == 0) {
 		store_outbox_free(items, n);
@@ -142,7 +142,7 @@ outbox_flush(struct sync *s)
 		 * (a farewell); a plaintext still waiting for its session is dropped.
 		 */
 		r = store_device_get(d->store, it->to, &dev);
-		if ((r == 0 && dev.revoked) ||
+		if ((r == 0 && dev.revoked && !(it->len > 1 && it->env[0] == PEERS_FINAL)) ||
 		    (r == ATT_ENOTFOUND && it->len > 0 && it->env[0] == PEERS_PENDING)) {
 			store_outbox_remove(d->store, it->seq);
 			continue;
@@ -205,8 +205,13 @@ outbox_flush(struct sync *s)
 		msgpack_pack_bin(&o.pk, 32);
 		msgpack_pack_bin_body(&o.pk, items[i].to, 32);
 		msg_pack_str(&o.pk, "env");
-		msgpack_pack_bin(&o.pk, items[i].len);
-		msgpack_pack_bin_body(&o.pk, items[i].env, items[i].len);
+		{
+			/* A PEERS_FINAL item goes without its marker byte. */
+			size_t skip = items[i].len > 1 && items[i].env[0] == PEERS_FINAL;
+
+			msgpack_pack_bin(&o.pk, items[i].len - skip);
+			msgpack_pack_bin_body(&o.pk, items[i].env + skip, items[i].len - skip);
+		}
 	}
 	store_outbox_free(items, n);
 	r = relayconn_request(sync_relayconn(s), &o, id, on_put_reply, p);
@@ -290,8 +295,10 @@ outbox_send_event(struct sync *s, const struct event *ev, uint64_t *queued)
 	return r < 0 ? r : 0;
 }
 
-int
-outbox_send_devlist(struct sync *s)
+
+/* Our next device list to our devices and partners, and to also (a device just revoked) if set. */
+static int
+outbox_devlist_to(struct sync *s, const uint8_t *also)
 {
 	struct daemon *d = sync_daemon(s);
 	struct store_partner *ps = NULL;
@@ -310,6 +317,13 @@ outbox_send_devlist(struct sync *s)
 		inner_wrap(&o, "devlist", "list", list, (size_t)n);
 		r = outbox_send_inner(s, NULL, msg_out_data(&o), msg_out_len(&o), NULL);
 	}
+	if (r >= 0 && also != NULL) {
+		/* Best effort: without a session it cannot be told (it has never spoken). */
+		int e = peers_queue_final(d, also, msg_out_data(&o), msg_out_len(&o));
+
+		if (e < 0 && e != ATT_ESTATE && e != ATT_ENOTFOUND)
+			r = e;
+	}
 	if (r >= 0)
 		r = store_partner_list(d->store, &ps, &np);
 	for (i = 0; r >= 0 && i < np; i++)
@@ -318,6 +332,12 @@ outbox_send_devlist(struct sync *s)
 	msg_out_free(&o);
 	free(list);
 	return r;
+}
+
+int
+outbox_send_devlist(struct sync *s)
+{
+	return outbox_devlist_to(s, NULL);
 }
 
 /* A partner (name, person key, device records) as our own other devices learn it. */
@@ -372,13 +392,14 @@ outbox_send_revocation(struct sync *s, const uint8_t device[32])
 		return r;
 	dev.revoked = 1;
 	r = store_device_put(d->store, &dev);
+	/* The list goes to the revoked device too, on its session, so it learns (attack 10). */
+	if (r >= 0)
+		r = outbox_devlist_to(s, device);
 	if (r >= 0) {
 		r = store_session_remove(d->store, device);
 		if (r == ATT_ENOTFOUND)
 			r = 0;
 	}
-	if (r >= 0)
-		r = outbox_send_devlist(s);
 	if (r >= 0)
 		r = store_commit(d->store);
 	else
@@ -399,7 +420,9 @@ outbox_send_unpair(struct sync *s, const uint8_t person[32], int tell)
 		uint64_t ts = (uint64_t)time(NULL);
 
 		inbox_farewell_input(in, keys_person_pk(d->keys), person, ts);
-		crypto_sign_ed25519_detached(sig, NULL, in, sizeof in, keys_person_sk(d->keys));
+		/* The person key where it is, else this device's sign key (certified by it). */
+		crypto_sign_ed25519_detached(sig, NULL, in, sizeof in, keys_is_identity(d->keys) ?
+		                             keys_person_sk(d->keys) : keys_sign_sk(d->keys));
 		msg_out_begin(&o, "farewell", 0, 3);
 		msg_out_bin(&o, "to", person, 32);
 		msg_out_uint(&o, "ts", ts);

@@ -30,14 +30,14 @@
 #include "daemon/pairing.h"
 
 /*
- * After the PAKE of a link, the new device (which only now holds the person
- * key and has made its device keys) sends its device record, signed by the
- * person key, as one more nameplate message (PS_SENDREC); the existing
- * device waits for it (PS_WAITREC), adds it and publishes the new device
- * list, because partners accept lists only from devices they already know.
+ * A link: the new device makes its device keys before the PAKE and stands in
+ * it with its sign key; its public keys travel in its sealed introduction
+ * (message 4). The identity device certifies them with the person key, adds
+ * the device and publishes the new device list (partners accept lists only
+ * from the person key). Nothing of the link travels outside the sealed
+ * channel, and the person secret key never leaves the identity device.
  */
-enum pstate { PS_CONNECT, PS_ALLOC, PS_CLAIM, PS_PAKE, PS_FINISHING, PS_SENDREC, PS_WAITREC,
-              PS_ENDED };
+enum pstate { PS_CONNECT, PS_ALLOC, PS_CLAIM, PS_PAKE, PS_FINISHING, PS_ENDED };
 
 struct pairing {
 	struct pairing *next;
@@ -55,6 +55,7 @@ struct pairing {
 	uint8_t my_id[32];
 	uint8_t eph_sk[32];        /* this pairing's throwaway relay key */
 	struct pake *pake;
+	struct keys *newdev;       /* link, new device: its keys until they are saved */
 	uv_timer_t timer;
 	uint64_t deadline;
 	int ever_up;
@@ -113,6 +114,8 @@ pairing_end(struct pairing *p, const char *code, const char *text)
 	}
 	pake_free(p->pake);
 	p->pake = NULL;
+	keys_free(p->newdev);
+	p->newdev = NULL;
 	uv_close((uv_handle_t *)&p->timer, pairing_on_close);
 }
 
@@ -130,7 +133,7 @@ reply_code(const struct msg *reply, char *buf, size_t cap)
 
 static void pairing_send_np(struct pairing *p, const uint8_t *data, size_t len);
 static void pairing_paired(struct pairing *p, const char *partner);
-static void pairing_on_record(struct pairing *p, const uint8_t *rec, size_t len);
+static void pairing_on_newdev(struct pairing *p, const msgpack_object *intro);
 
 static void
 on_np_sent(void *arg, const struct msg *reply)
@@ -144,10 +147,6 @@ on_np_sent(void *arg, const struct msg *reply)
 		reply_code(reply, code, sizeof code);
 		fprintf(stderr, "attuned: pairing: the relay did not pass our message (%s)\n", code);
 		pairing_end(p, "pairing-failed", "the relay lost the pairing channel: start again");
-		return;
-	}
-	if (p->st == PS_SENDREC) {
-		pairing_paired(p, p->d->name);
 		return;
 	}
 	if (p->sent_final && pake_done(p->pake)) {
@@ -180,13 +179,13 @@ pairing_pake_new(struct pairing *p)
 
 	msg_out_init(&o);
 	r = intro_build(p->d, &o, p->link, p->initiator, p->relay_str, p->invite,
-	                p->partners_later);
+	                p->partners_later, p->newdev);
 	if (r >= 0 && !msg_out_failed(&o) && msg_out_len(&o) > PAKE_INTRO_MAX &&
 	    p->link && p->initiator) {
 		/* Many partners: they follow as `partner` messages once the device is known. */
 		p->partners_later = 1;
 		r = intro_build(p->d, &o, p->link, p->initiator, p->relay_str, p->invite,
-	                p->partners_later);
+	                p->partners_later, p->newdev);
 	}
 	if (r >= 0 && msg_out_failed(&o))
 		r = ATT_ENOMEM;
@@ -198,6 +197,17 @@ pairing_pake_new(struct pairing *p)
 		if (p->pake == NULL)
 			r = ATT_ENOMEM;
 	}
+	if (r >= 0)
+		r = pake_set_link(p->pake, p->link);
+	/*
+	 * Who signs our part of the exchange: the new device of a link with its
+	 * sign key (its PAKE identity), the identity device with the person key,
+	 * a linked device with its sign key (certified by its record in "devs").
+	 */
+	if (r >= 0)
+		r = pake_set_signer(p->pake, p->newdev != NULL ? keys_sign_sk(p->newdev) :
+		                    keys_is_identity(p->d->keys) ? keys_person_sk(p->d->keys) :
+		                    keys_sign_sk(p->d->keys));
 	msg_out_free(&o);
 	return r;
 }
@@ -344,10 +354,6 @@ pairing_on_msg(struct pairing *p, const uint8_t *data, size_t len)
 	uint8_t out[PAKE_MSG_MAX];
 	int r;
 
-	if (p->st == PS_WAITREC) {
-		pairing_on_record(p, data, len);
-		return;
-	}
 	if ((p->st != PS_PAKE && p->st != PS_CLAIM) || p->pake == NULL)
 		return;
 	p->got_msg = 1;
@@ -355,7 +361,8 @@ pairing_on_msg(struct pairing *p, const uint8_t *data, size_t len)
 	if (r < 0) {
 		fprintf(stderr, "attuned: pairing failed (%s)\n", att_errcode(r));
 		pairing_end(p, "pairing-failed", r == ATT_EAUTH ?
-		            "the codes did not match: check the code and start again with a new one" :
+		            "the codes did not match (or one side ran `attune link`, the other "
+		            "`attune pair`): check the code and start again with a new one" :
 		            "the pairing messages were damaged: start again with a new code");
 		return;
 	}
@@ -426,6 +433,32 @@ pairing_paired(struct pairing *p, const char *partner)
 	pairing_end(p, NULL, NULL);
 }
 
+/*
+ * The peer signed this exchange (proto/pake.h) with its identity key, or —
+ * a linked device pairing — with the sign key of one of its devices whose
+ * record, in the introduction's "devs", that identity certified. Attack 3
+ * of issue 11: presenting someone else's identity fails here.
+ */
+static int
+pairing_proof(struct pairing *p, const msgpack_object *root, const uint8_t peer[32])
+{
+	const msgpack_object *devs;
+	struct x3dh_devrec rec;
+	const uint8_t *b;
+	size_t n, i, len;
+
+	if (pake_peer_verify(p->pake, peer) == 0)
+		return 0;
+	if (p->link || msg_get_array(root, "devs", DEVLIST_DEVICES_MAX, &devs, &n) < 0)
+		return ATT_EAUTH;
+	for (i = 0; i < n; i++)
+		if (msg_obj_bin(&devs[i], STORE_RECORD_MAX, &b, &len) == 0 &&
+		    x3dh_devrec_verify(&rec, b, len, peer) == 0 &&
+		    pake_peer_verify(p->pake, rec.sign_pk) == 0)
+			return 0;
+	return ATT_EAUTH;
+}
+
 static void
 pairing_finish(struct pairing *p)
 {
@@ -455,26 +488,27 @@ pairing_finish(struct pairing *p)
 	}
 	if (r >= 0)
 		peer = pake_peer_identity(p->pake, peer_buf) < 0 ? NULL : peer_buf;
+	if (r >= 0 && (peer == NULL || pairing_proof(p, msg_root(m), peer) < 0)) {
+		msg_free(m);
+		fprintf(stderr, "attuned: pairing: the other side did not prove it holds the "
+		        "identity it presented\n");
+		pairing_end(p, "pairing-failed", "the other side could not prove it holds the identity "
+		            "it presented: someone may be in the middle; start again in person");
+		return;
+	}
 	if (r >= 0 && !p->link) {
 		r = intro_take_pair(p->s, p->d, peer, msg_root(m), p->relay_str, &sp, &restart);
 	} else if (r >= 0 && !p->initiator) {
-		r = intro_take_link(p->s, p->d, peer, msg_root(m));
+		r = intro_take_link(p->s, p->d, peer, msg_root(m), p->newdev);
 		if (r >= 0) {
-			struct store_device me;
-
+			p->newdev = NULL;   /* d->keys now */
 			msg_free(m);
-			r = store_device_get(p->d->store, keys_relay_pk(p->d->keys), &me);
-			if (r < 0) {
-				pairing_end(p, "pairing-failed", "this device's record is missing");
-				return;
-			}
-			p->st = PS_SENDREC;
-			pairing_send_np(p, me.record, me.record_len);
+			pairing_paired(p, p->d->name);
 			return;
 		}
 	} else if (r >= 0) {
+		pairing_on_newdev(p, msg_root(m));
 		msg_free(m);
-		p->st = PS_WAITREC;
 		return;
 	}
 	msg_free(m);
@@ -496,28 +530,31 @@ pairing_finish(struct pairing *p)
 	pairing_paired(p, sp.name);
 }
 
-/* The existing device of a link: the new device's record, then the new device list. */
+/* The identity device of a link: certify the new device, then the new device list. */
 static void
-pairing_on_record(struct pairing *p, const uint8_t *b, size_t len)
+pairing_on_newdev(struct pairing *p, const msgpack_object *intro)
 {
 	struct daemon *d = p->d;
-	struct x3dh_devrec rec;
 	struct store_device dev;
 	struct store_partner *ps = NULL;
+	uint8_t peer_buf[32];
+	const uint8_t *peer;
 	size_t np = 0, i;
 	int r;
 
-	r = x3dh_devrec_verify(&rec, b, len, keys_person_pk(d->keys));
-	if (r < 0) {
-		pairing_end(p, "pairing-failed", "the new device sent an invalid device record: start again");
+	peer = pake_peer_identity(p->pake, peer_buf) < 0 ? NULL : peer_buf;
+	r = intro_take_newdev(d, peer, intro, &dev);
+	if (r == ATT_EEXIST) {
+		pairing_end(p, "not-allowed", "that device is already known here (or was revoked): "
+		            "a revoked device cannot come back; wipe it to link it as a new one");
 		return;
 	}
-	memset(&dev, 0, sizeof dev);
-	memcpy(dev.relay, rec.relay_pk, 32);
-	memcpy(dev.person, rec.person_pk, 32);
-	dev.added = (uint64_t)time(NULL);
-	dev.record_len = len;
-	memcpy(dev.record, b, len);
+	if (r < 0) {
+		fprintf(stderr, "attuned: link: the new device's introduction was refused (%s)\n",
+		        att_errcode(r));
+		pairing_end(p, "pairing-failed", "the new device sent an invalid introduction: start again");
+		return;
+	}
 	r = store_begin(d->store);
 	if (r < 0)
 		goto out;
@@ -614,6 +651,12 @@ pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
 		api_req_release(req);
 		return 0;
 	}
+	if (code == NULL && link && daemon_initialised(d) && !keys_is_identity(d->keys)) {
+		api_req_error(req, "not-allowed", "only your identity device (where you ran "
+		              "`attune init`) can link a new device: run `attune link` there");
+		api_req_release(req);
+		return 0;
+	}
 	if (code != NULL && link && daemon_initialised(d)) {
 		api_req_error(req, "already-initialised", "only a fresh device can join with "
 		              "`attune link CODE`; run `attune link` here to add another device");
@@ -672,11 +715,14 @@ pairing_start(struct sync *s, struct daemon *d, struct api_req *req, int link,
 	if (daemon_initialised(d))
 		memcpy(p->my_id, keys_person_pk(d->keys), 32);
 	else {
-		/* A fresh device has no identity yet: a throwaway one stands in the PAKE. */
-		uint8_t tmp_sk[64];
-
-		crypto_sign_ed25519_keypair(p->my_id, tmp_sk);
-		sodium_memzero(tmp_sk, sizeof tmp_sk);
+		/* The new device of a link: its own keys now, its sign key stands in the PAKE. */
+		r = keys_new_device(&p->newdev);
+		if (r < 0) {
+			relayconn_free(p->rc);
+			free(p);
+			return r;
+		}
+		memcpy(p->my_id, keys_sign_pk(p->newdev), 32);
 	}
 	p->req = req;
 	p->st = PS_CONNECT;

@@ -111,6 +111,38 @@ peers_encrypt_queue(struct daemon *d, struct session *s, const uint8_t to[32],
 }
 
 int
+peers_queue_final(struct daemon *d, const uint8_t to[32], const uint8_t *pt, size_t len)
+{
+	struct session *s;
+	size_t cap = session_envelope_max(len);
+	uint8_t *env;
+	int n, r;
+
+	if (len > PEERS_PT_MAX || cap == 0)
+		return ATT_ETOOBIG;
+	r = peers_session(d, to, &s);
+	if (r < 0)
+		return r;
+	if (!session_ready(s)) {
+		session_free(s);
+		return ATT_ESTATE;
+	}
+	env = malloc(cap + 1);
+	if (env == NULL) {
+		session_free(s);
+		return ATT_ENOMEM;
+	}
+	env[0] = PEERS_FINAL;
+	n = session_encrypt(s, env + 1, cap, pt, len);
+	r = n < 0 ? n : store_outbox_add(d->store, to, env, (size_t)n + 1, NULL);
+	if (r >= 0)
+		r = peers_save(d, to, s);
+	free(env);
+	session_free(s);
+	return r < 0 ? r : 0;
+}
+
+int
 peers_queue(struct daemon *d, const uint8_t to[32], const uint8_t *pt, size_t len)
 {
 	struct session *s;

@@ -23,6 +23,12 @@ struct store_device;
 struct store_outbox_item;
 
 #define PEERS_PENDING 0x00
+/*
+ * An outbox item starting with PEERS_FINAL (then a sealed envelope) is the
+ * device list that revokes its recipient: the one thing a revoked device
+ * still gets, so that it learns (sealed envelopes start with their version, 1).
+ */
+#define PEERS_FINAL 0xff
 /* Signed prekey ids carry this bit; one-time prekey ids do not. */
 #define PEERS_SPK_BIT 0x80000000u
 /* Largest inner plaintext we send or accept. */
@@ -34,6 +40,8 @@ int peers_device(struct daemon *d, const uint8_t relay[32], struct store_device 
 /* 1 when the session with `to` can send now, 0 when it needs prekeys, < 0 error. */
 int peers_ready(struct daemon *d, const uint8_t to[32]);
 /* Queues pt for device `to`: an envelope when ready, else a pending item. */
+/* Seals pt for the device `to` now (its session must be ready) as a PEERS_FINAL item. */
+int peers_queue_final(struct daemon *d, const uint8_t to[32], const uint8_t *pt, size_t len);
 int peers_queue(struct daemon *d, const uint8_t to[32], const uint8_t *pt, size_t len);
 /* Starts a session with `to` from its prekey bundle (as the relay returned it) and saves it. */
 int peers_initiate(struct daemon *d, const uint8_t to[32], const uint8_t *spk, size_t spk_len,

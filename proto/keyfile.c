@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proto/be.h"
 #include "proto/err.h"
 #include "proto/keyfile.h"
 
@@ -264,4 +265,87 @@ void
 keyfile_free(void *p)
 {
 	sodium_free(p);
+}
+
+/* ---- passphrase wrapping ---- */
+
+int
+keyfile_kek(uint8_t kek[32], const char *pass, size_t len, const uint8_t salt[KEYFILE_SALTBYTES],
+    uint64_t ops, uint64_t mem)
+{
+	if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_SENSITIVE ||
+	    mem < crypto_pwhash_MEMLIMIT_MIN || mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+		return ATT_ECORRUPT;
+	if (crypto_pwhash(kek, 32, pass, len, salt, ops, (size_t)mem,
+	    crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return ATT_ENOMEM;
+	return 0;
+}
+
+/* Associated data: the header and the file's name, so a wrapped file cannot be renamed. */
+static size_t
+wrap_ad(uint8_t *ad, size_t cap, const uint8_t *hdr, const char *name)
+{
+	size_t nl = strlen(name);
+
+	if (nl > cap - KEYFILE_WRAP_HDR)
+		nl = cap - KEYFILE_WRAP_HDR;
+	memcpy(ad, hdr, KEYFILE_WRAP_HDR);
+	memcpy(ad + KEYFILE_WRAP_HDR, name, nl);
+	return KEYFILE_WRAP_HDR + nl;
+}
+
+void
+keyfile_wrap(uint8_t *out, const uint8_t *plain, size_t n, const uint8_t kek[32],
+    const uint8_t salt[KEYFILE_SALTBYTES], uint64_t ops, uint64_t mem, const char *name)
+{
+	uint8_t ad[KEYFILE_WRAP_HDR + 64];
+	size_t adl;
+
+	memcpy(out, KEYFILE_WRAP_MAGIC, 4);
+	out[4] = KEYFILE_WRAP_VERSION;
+	be_put64(out + 5, ops);
+	be_put64(out + 13, mem);
+	memcpy(out + 21, salt, KEYFILE_SALTBYTES);
+	randombytes_buf(out + 37, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	adl = wrap_ad(ad, sizeof(ad), out, name);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + KEYFILE_WRAP_HDR, NULL, plain, n, ad, adl,
+	    NULL, out + 37, kek);
+}
+
+int
+keyfile_is_wrapped(const uint8_t *in, size_t len)
+{
+	return len > KEYFILE_WRAP_HDR + crypto_aead_xchacha20poly1305_ietf_ABYTES &&
+	    memcmp(in, KEYFILE_WRAP_MAGIC, 4) == 0 && in[4] == KEYFILE_WRAP_VERSION;
+}
+
+int
+keyfile_wrap_params(const uint8_t *in, size_t len, uint8_t salt[KEYFILE_SALTBYTES],
+    uint64_t *ops, uint64_t *mem)
+{
+	if (!keyfile_is_wrapped(in, len))
+		return ATT_ECORRUPT;
+	*ops = be_get64(in + 5);
+	*mem = be_get64(in + 13);
+	memcpy(salt, in + 21, KEYFILE_SALTBYTES);
+	return 0;
+}
+
+int
+keyfile_unwrap(uint8_t *plain, size_t n, const uint8_t *in, size_t len, const uint8_t kek[32],
+    const char *name)
+{
+	uint8_t ad[KEYFILE_WRAP_HDR + 64];
+	size_t adl;
+
+	if (!keyfile_is_wrapped(in, len) || len != KEYFILE_WRAP_LEN(n))
+		return ATT_ECORRUPT;
+	adl = wrap_ad(ad, sizeof(ad), in, name);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL, in + KEYFILE_WRAP_HDR,
+	    len - KEYFILE_WRAP_HDR, ad, adl, in + 37, kek) != 0) {
+		sodium_memzero(plain, n);
+		return ATT_EAUTH;
+	}
+	return 0;
 }

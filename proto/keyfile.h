@@ -46,6 +46,38 @@ int keyfile_read_exact(const char *path, uint8_t *out, size_t len);
  * effort: the file system may keep old blocks). ATT_ENOTFOUND if absent. */
 int keyfile_destroy(const char *path);
 
+/*
+ * Passphrase wrapping of a secret file: "ATPW" | version 2 | opslimit u64 |
+ * memlimit u64 | salt 16 | nonce 24 | XChaCha20-Poly1305(secret), with the
+ * 61 header bytes and the file's name as associated data (a wrapped file
+ * cannot be swapped for another). The key-encryption key is Argon2id of
+ * the passphrase at libsodium's MODERATE limits (256 MiB, about a second
+ * on a laptop): every key file of a device is wrapped under one KEK (one
+ * salt), so unlocking derives it once.
+ */
+#define KEYFILE_WRAP_MAGIC "ATPW"
+#define KEYFILE_WRAP_VERSION 2
+#define KEYFILE_SALTBYTES 16
+#define KEYFILE_WRAP_HDR (4 + 1 + 8 + 8 + KEYFILE_SALTBYTES + 24)
+#define KEYFILE_WRAP_LEN(n) (KEYFILE_WRAP_HDR + (n) + 16)
+#define KEYFILE_OPSLIMIT 3ULL            /* crypto_pwhash_OPSLIMIT_MODERATE */
+#define KEYFILE_MEMLIMIT 268435456ULL    /* crypto_pwhash_MEMLIMIT_MODERATE */
+
+/* kek = Argon2id(pass, salt, ops, mem); ATT_ECORRUPT for limits out of libsodium's range. */
+int keyfile_kek(uint8_t kek[32], const char *pass, size_t len,
+    const uint8_t salt[KEYFILE_SALTBYTES], uint64_t ops, uint64_t mem);
+/* Wraps n secret bytes into out (KEYFILE_WRAP_LEN(n) bytes), recording salt, ops, mem. */
+void keyfile_wrap(uint8_t *out, const uint8_t *plain, size_t n, const uint8_t kek[32],
+    const uint8_t salt[KEYFILE_SALTBYTES], uint64_t ops, uint64_t mem, const char *name);
+/* 1 when in starts like a wrapped file. */
+int keyfile_is_wrapped(const uint8_t *in, size_t len);
+/* The salt and limits a wrapped file was made with (ATT_ECORRUPT when it is not one). */
+int keyfile_wrap_params(const uint8_t *in, size_t len, uint8_t salt[KEYFILE_SALTBYTES],
+    uint64_t *ops, uint64_t *mem);
+/* Unwraps into plain (n bytes): ATT_EAUTH (wrong key or tampered), ATT_ECORRUPT (shape). */
+int keyfile_unwrap(uint8_t *plain, size_t n, const uint8_t *in, size_t len,
+    const uint8_t kek[32], const char *name);
+
 /* sodium_malloc'd memory, or NULL. Free with keyfile_free. */
 void *keyfile_alloc(size_t n);
 /* sodium_free: wipes and releases; NULL is fine. */

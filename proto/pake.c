@@ -26,13 +26,17 @@
 #define PAKE_VERSION 1
 #define SIDBYTES 16
 #define HDR 2
-#define SEAL_OVERHEAD (PAKE_IDBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+#define SIGBYTES 64
+#define SEAL_OVERHEAD (PAKE_IDBYTES + SIGBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
 #define MSG1_LEN (HDR + SIDBYTES + CPACE_YBYTES + PAKE_IDBYTES)
 #define MSG2_LEN (HDR + CPACE_YBYTES + PAKE_IDBYTES + CPACE_TAGBYTES)
 #define MSG3_MIN (HDR + CPACE_TAGBYTES + SEAL_OVERHEAD)
 #define MSG4_MIN (HDR + SEAL_OVERHEAD)
 #define KEYBYTES crypto_aead_xchacha20poly1305_ietf_KEYBYTES
-#define CI_PREFIX "attune/1 pairing"
+#define CI_PAIR "attune/1 pairing"
+#define CI_LINK "attune/1 linking"
+#define SIG_DSI "attune/1 pake intro"
+#define SIGIN_LEN (sizeof(SIG_DSI) - 1 + 1 + PAKE_IDBYTES + crypto_hash_sha512_BYTES)
 #define TRANSCRIPT_MAX 256
 
 enum pake_state {
@@ -57,8 +61,18 @@ struct pake {
 	char code[PCODE_MAX];
 	size_t code_len;
 	uint32_t nameplate;
+	int link;                   /* linking, not pairing: bound in the CPace channel id */
+	int signer;                 /* sign_sk is set */
+	int have_peer;              /* peer_id, peer_sig and the safety number are known */
 	uint8_t my_id[PAKE_IDBYTES];
 	uint8_t peer_id[PAKE_IDBYTES];
+	uint8_t my_eph[PAKE_IDBYTES];   /* the CPace AD: a fresh key, not the identity */
+	uint8_t peer_eph[PAKE_IDBYTES];
+	uint8_t sign_sk[64];
+	uint8_t peer_sig[SIGBYTES];
+	uint8_t th[crypto_hash_sha512_BYTES];   /* hash of the CPace transcript */
+	uint8_t tr[TRANSCRIPT_MAX];
+	size_t tr_len;
 	uint8_t k_send[KEYBYTES];
 	uint8_t k_recv[KEYBYTES];
 	char safety_digits[SAFETY_DIGITS_MAX];
@@ -117,6 +131,13 @@ pake_new(int initiator, const char *code_canonical, uint32_t nameplate,
 	sodium_memzero(canon, sizeof(canon));
 	p->nameplate = nameplate;
 	memcpy(p->my_id, my_identity, PAKE_IDBYTES);
+	{
+		/* The identity never travels in clear: a fresh key stands in the CPace AD. */
+		uint8_t esk[64];
+
+		crypto_sign_ed25519_keypair(p->my_eph, esk);
+		sodium_memzero(esk, sizeof(esk));
+	}
 	if (intro_len)
 		memcpy(p->intro, intro, intro_len);
 	p->intro_len = intro_len;
@@ -127,16 +148,16 @@ pake_new(int initiator, const char *code_canonical, uint32_t nameplate,
 static int
 start_cpace(struct pake *p, const uint8_t sid[SIDBYTES])
 {
-	uint8_t ci[2 + sizeof(CI_PREFIX) + 4], np[4];
-	const uint8_t *parts[2] = { (const uint8_t *)CI_PREFIX, np };
-	size_t lens[2] = { sizeof(CI_PREFIX) - 1, sizeof(np) };
+	uint8_t ci[2 + sizeof(CI_PAIR) + 4], np[4];
+	const uint8_t *parts[2] = { (const uint8_t *)(p->link ? CI_LINK : CI_PAIR), np };
+	size_t lens[2] = { sizeof(CI_PAIR) - 1, sizeof(np) };
 	int n;
 
 	be_put32(np, p->nameplate);
 	if ((n = cpace_lv_cat(ci, sizeof(ci), 2, parts, lens)) < 0)
 		return n;
 	p->c = cpace_new(p->initiator, (const uint8_t *)p->code, p->code_len, ci, (size_t)n,
-	    sid, SIDBYTES, p->my_id, PAKE_IDBYTES);
+	    sid, SIDBYTES, p->my_eph, PAKE_IDBYTES);
 	return p->c == NULL ? ATT_ENOMEM : 0;
 }
 
@@ -161,7 +182,7 @@ intro_key(uint8_t key[KEYBYTES], const uint8_t isk[CPACE_ISKBYTES], const char *
 static int
 confirmed(struct pake *p)
 {
-	uint8_t isk[CPACE_ISKBYTES], tr[TRANSCRIPT_MAX], h[SAFETY_HASHBYTES];
+	uint8_t isk[CPACE_ISKBYTES];
 	int n, r;
 
 	if ((r = cpace_isk(p->c, isk)) < 0)
@@ -169,25 +190,40 @@ confirmed(struct pake *p)
 	intro_key(p->initiator ? p->k_send : p->k_recv, isk, "attune/1 intro i->r");
 	intro_key(p->initiator ? p->k_recv : p->k_send, isk, "attune/1 intro r->i");
 	sodium_memzero(isk, sizeof(isk));
-	if ((n = cpace_transcript(p->c, tr, sizeof(tr))) < 0)
+	if ((n = cpace_transcript(p->c, p->tr, sizeof(p->tr))) < 0)
 		return n;
-	safety_hash(h, tr, (size_t)n, p->my_id, p->peer_id);
-	if ((r = safety_digits(p->safety_digits, sizeof(p->safety_digits), h)) < 0 ||
-	    (r = safety_words(p->safety_words, sizeof(p->safety_words), h)) < 0)
-		return r;
+	p->tr_len = (size_t)n;
+	crypto_hash_sha512(p->th, p->tr, p->tr_len);
 	cpace_free(p->c);
 	p->c = NULL;
 	p->confirmed = 1;
 	return 0;
 }
 
-/* Seals my_id || intro for the peer after the header at out[0..1]; returns the total length. */
+/* What a side signs: DSI || role ('i' or 'r') || its identity || transcript hash. */
+static void
+sig_input(uint8_t out[SIGIN_LEN], int initiator, const uint8_t id[PAKE_IDBYTES],
+    const uint8_t th[crypto_hash_sha512_BYTES])
+{
+	size_t dl = sizeof(SIG_DSI) - 1;
+
+	memcpy(out, SIG_DSI, dl);
+	out[dl] = initiator ? 'i' : 'r';
+	memcpy(out + dl + 1, id, PAKE_IDBYTES);
+	memcpy(out + dl + 1 + PAKE_IDBYTES, th, crypto_hash_sha512_BYTES);
+}
+
+/*
+ * Seals my_id || sig || intro for the peer after the header at out[0..1];
+ * returns the total length. sig (zeros without a signer) proves that the
+ * holder of the signing key took part in this very exchange.
+ */
 static int
 seal_intro(struct pake *p, uint8_t *out, size_t cap, size_t off)
 {
 	static const uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	uint8_t *m;
-	size_t mlen = PAKE_IDBYTES + p->intro_len;
+	uint8_t *m, in[SIGIN_LEN];
+	size_t mlen = PAKE_IDBYTES + SIGBYTES + p->intro_len;
 	unsigned long long clen;
 
 	if (cap < off || cap - off < mlen + crypto_aead_xchacha20poly1305_ietf_ABYTES)
@@ -195,20 +231,25 @@ seal_intro(struct pake *p, uint8_t *out, size_t cap, size_t off)
 	/* Encrypt in place: the plaintext is copied where the ciphertext goes. */
 	m = out + off;
 	memcpy(m, p->my_id, PAKE_IDBYTES);
+	memset(m + PAKE_IDBYTES, 0, SIGBYTES);
+	if (p->signer) {
+		sig_input(in, p->initiator, p->my_id, p->th);
+		crypto_sign_ed25519_detached(m + PAKE_IDBYTES, NULL, in, sizeof(in), p->sign_sk);
+	}
 	if (p->intro_len)
-		memcpy(m + PAKE_IDBYTES, p->intro, p->intro_len);
+		memcpy(m + PAKE_IDBYTES + SIGBYTES, p->intro, p->intro_len);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(m, &clen, m, mlen, out, HDR, NULL, nonce,
 	    p->k_send);
 	sodium_memzero(p->k_send, sizeof(p->k_send));
 	return (int)(off + clen);
 }
 
-/* Opens the peer's sealed intro; checks the identity inside against its AD. */
+/* Opens the peer's sealed intro: its identity, signature and intro; then the safety number. */
 static int
 open_intro(struct pake *p, const uint8_t *hdr, const uint8_t *c, size_t clen)
 {
 	static const uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	uint8_t *m = sodium_malloc(PAKE_IDBYTES + PAKE_INTRO_MAX);
+	uint8_t *m = sodium_malloc(PAKE_IDBYTES + SIGBYTES + PAKE_INTRO_MAX);
 	unsigned long long mlen;
 	int r = 0;
 
@@ -223,12 +264,24 @@ open_intro(struct pake *p, const uint8_t *hdr, const uint8_t *c, size_t clen)
 		r = ATT_EDECRYPT;
 		goto out;
 	}
-	if (sodium_memcmp(m, p->peer_id, PAKE_IDBYTES) != 0) {
-		r = ATT_EAUTH;
+	if (!crypto_core_ed25519_is_valid_point(m)) {
+		r = ATT_EBADKEY;
 		goto out;
 	}
-	p->peer_intro_len = (size_t)mlen - PAKE_IDBYTES;
-	memcpy(p->peer_intro, m + PAKE_IDBYTES, p->peer_intro_len);
+	memcpy(p->peer_id, m, PAKE_IDBYTES);
+	memcpy(p->peer_sig, m + PAKE_IDBYTES, SIGBYTES);
+	p->peer_intro_len = (size_t)mlen - PAKE_IDBYTES - SIGBYTES;
+	memcpy(p->peer_intro, m + PAKE_IDBYTES + SIGBYTES, p->peer_intro_len);
+	{
+		uint8_t h[SAFETY_HASHBYTES];
+
+		safety_hash(h, p->tr, p->tr_len, p->my_id, p->peer_id);
+		if ((r = safety_digits(p->safety_digits, sizeof(p->safety_digits), h)) < 0 ||
+		    (r = safety_words(p->safety_words, sizeof(p->safety_words), h)) < 0)
+			goto out;
+		r = 0;
+	}
+	p->have_peer = 1;
 out:
 	sodium_memzero(p->k_recv, sizeof(p->k_recv));
 	sodium_free(m);
@@ -257,7 +310,7 @@ pake_start(struct pake *p, uint8_t *out, size_t cap)
 	memcpy(out + HDR, sid, SIDBYTES);
 	if ((r = cpace_share(p->c, out + HDR + SIDBYTES)) < 0)
 		return pake_kill(p, r);
-	memcpy(out + HDR + SIDBYTES + CPACE_YBYTES, p->my_id, PAKE_IDBYTES);
+	memcpy(out + HDR + SIDBYTES + CPACE_YBYTES, p->my_eph, PAKE_IDBYTES);
 	p->state = PAKE_WAIT2;
 	return MSG1_LEN;
 }
@@ -277,14 +330,14 @@ on_msg1(struct pake *p, const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 		return ATT_EBADKEY;
 	if ((r = start_cpace(p, in + HDR)) < 0)
 		return r;
-	memcpy(p->peer_id, ada, PAKE_IDBYTES);
+	memcpy(p->peer_eph, ada, PAKE_IDBYTES);
 	out[0] = PAKE_VERSION;
 	out[1] = 2;
 	if ((r = cpace_share(p->c, out + HDR)) < 0 ||
 	    (r = cpace_derive(p->c, ya, ada, PAKE_IDBYTES)) < 0 ||
 	    (r = cpace_tag(p->c, out + HDR + CPACE_YBYTES + PAKE_IDBYTES)) < 0)
 		return r;
-	memcpy(out + HDR + CPACE_YBYTES, p->my_id, PAKE_IDBYTES);
+	memcpy(out + HDR + CPACE_YBYTES, p->my_eph, PAKE_IDBYTES);
 	p->state = PAKE_WAIT3;
 	return MSG2_LEN;
 }
@@ -302,7 +355,7 @@ on_msg2(struct pake *p, const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 		return ATT_ETOOBIG;
 	if (!crypto_core_ed25519_is_valid_point(adb))
 		return ATT_EBADKEY;
-	memcpy(p->peer_id, adb, PAKE_IDBYTES);
+	memcpy(p->peer_eph, adb, PAKE_IDBYTES);
 	if ((r = cpace_derive(p->c, yb, adb, PAKE_IDBYTES)) < 0 ||
 	    (r = cpace_verify(p->c, tb)) < 0)
 		return r;
@@ -416,9 +469,40 @@ pake_peer_intro(const struct pake *p, size_t *len)
 int
 pake_peer_identity(const struct pake *p, uint8_t id[PAKE_IDBYTES])
 {
-	if (p == NULL || !p->confirmed || p->state == PAKE_DEAD)
+	if (p == NULL || !p->have_peer || p->state == PAKE_DEAD)
 		return ATT_ESTATE;
 	memcpy(id, p->peer_id, PAKE_IDBYTES);
+	return 0;
+}
+
+int
+pake_peer_verify(const struct pake *p, const uint8_t pk[32])
+{
+	uint8_t in[SIGIN_LEN];
+
+	if (p == NULL || !p->have_peer || p->state == PAKE_DEAD)
+		return ATT_ESTATE;
+	sig_input(in, !p->initiator, p->peer_id, p->th);
+	return crypto_sign_ed25519_verify_detached(p->peer_sig, in, sizeof(in), pk) == 0 ? 0 :
+	    ATT_EAUTH;
+}
+
+int
+pake_set_signer(struct pake *p, const uint8_t sk[64])
+{
+	if (p == NULL || p->state != PAKE_INIT)
+		return ATT_ESTATE;
+	memcpy(p->sign_sk, sk, 64);
+	p->signer = 1;
+	return 0;
+}
+
+int
+pake_set_link(struct pake *p, int link)
+{
+	if (p == NULL || p->state != PAKE_INIT)
+		return ATT_ESTATE;
+	p->link = link != 0;
 	return 0;
 }
 
@@ -426,7 +510,7 @@ int
 pake_safety(const struct pake *p, char *digits, size_t digits_cap, char *words,
     size_t words_cap)
 {
-	if (p == NULL || !p->confirmed || p->state == PAKE_DEAD)
+	if (p == NULL || !p->have_peer || p->state == PAKE_DEAD)
 		return ATT_ESTATE;
 	if ((digits && strlen(p->safety_digits) >= digits_cap) ||
 	    (words && strlen(p->safety_words) >= words_cap))

@@ -6,10 +6,10 @@
  * nameplate channel (np_send / np_msg; each message is at most PAKE_MSG_MAX
  * bytes) and feeds what arrives to pake_recv. Four messages in all:
  *
- *   1. initiator -> responder   sid, Ya, ADa (initiator's identity key)
- *   2. responder -> initiator   Yb, ADb (responder's identity key), Tb
- *   3. initiator -> responder   Ta, sealed introduction of the initiator
- *   4. responder -> initiator   sealed introduction of the responder
+ *   1. initiator -> responder   sid, Ya, ADa (a fresh key, not the identity)
+ *   2. responder -> initiator   Yb, ADb (a fresh key, not the identity), Tb
+ *   3. initiator -> responder   Ta, sealed: identity, signature, introduction
+ *   4. responder -> initiator   sealed: identity, signature, introduction
  *
  * The initiator checks Tb before it sends anything keyed; the responder
  * checks Ta before it opens or sends an introduction. With a wrong code the
@@ -20,10 +20,16 @@
  * are wiped. No key, intro or safety number is available before the peer's
  * confirmation tag has verified.
  *
- * Each sealed introduction starts with the sender's identity key, which
- * must equal the identity key it put in its CPace AD (checked here); the
- * caller should also check that pake_peer_identity() is the identity key
- * inside the introduction's own content (the signed device record).
+ * Identity keys travel only sealed (a relay or whoever claims the nameplate
+ * first learns nothing of who pairs). Each sealed part carries the sender's
+ * identity and an Ed25519 signature by its signer (pake_set_signer) over
+ * "attune/1 pake intro" || role || identity || SHA-512(CPace transcript):
+ * proof that the holder of that key took part in this very exchange, so an
+ * introduction replayed from another person fails (issue 11, attack 3). The
+ * caller checks it with pake_peer_verify against the identity, or against a
+ * device key that identity certified. Pairing and linking use different
+ * CPace channel identifiers (pake_set_link), so a mode mismatch fails the
+ * PAKE itself before anything is revealed.
  * Wire layout and key derivation: docs/PROTOCOL.md section 6.1.
  */
 #ifndef ATTUNE_PAKE_H
@@ -79,8 +85,14 @@ int pake_failed(const struct pake *p);
 /* The peer's introduction (owned by p), only when done; else NULL. */
 const uint8_t *pake_peer_intro(const struct pake *p, size_t *len);
 
-/* The peer's identity key, once confirmed (ATT_ESTATE before). */
+/* The peer's identity key, once its introduction is open (ATT_ESTATE before). */
 int pake_peer_identity(const struct pake *p, uint8_t id[PAKE_IDBYTES]);
+/* 0 when the peer's signature over this exchange verifies under pk, else ATT_EAUTH. */
+int pake_peer_verify(const struct pake *p, const uint8_t pk[32]);
+/* The Ed25519 secret key that signs our part (copied); before pake_start. */
+int pake_set_signer(struct pake *p, const uint8_t sk[64]);
+/* Binds the exchange to linking (1) or pairing (0, the default); before pake_start. */
+int pake_set_link(struct pake *p, int link);
 
 /*
  * The safety number (proto/safety.h) of this pairing, once confirmed:

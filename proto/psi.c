@@ -151,6 +151,9 @@ psi_new(int role, const uint8_t bind[PSI_BIND_LEN], const uint8_t round_id[PSI_R
 	t = p->tiers;
 	sz = sizeof(*s) + n + n * SLOT_KEY_CAP + p->ncustom + t * n * PSI_POINT_LEN +
 	    t * n * PSI_TAG_LEN + t * n;
+	/* sodium_malloc puts the region against its guard page: only a size that is a
+	 * multiple of 16 gives an address aligned for the struct. */
+	sz = (sz + 15) & ~(size_t)15;
 	if ((s = sodium_malloc(sz)) == NULL)
 		return NULL;
 	memset(s, 0, sz);

@@ -37,6 +37,9 @@ shoot() {
 	for screen in "Today:today" "Check in:checkin" "Ask:ask" "Answer:answer" \
 		"History:history" "Partners and devices:pair" "Settings:settings"; do
 		ui "$a" click "${screen%%:*}" >/dev/null 2>&1
+		# Pairing as it looks while showing a code.
+		[ "${screen%%:*}" = "Partners and devices" ] && ui "$a" click "Pair" >/dev/null 2>&1 && \
+			ui "$a" shows '^[0-9]+-[a-z]+-[a-z]+$' >/dev/null 2>&1
 		# The answer screen as it looks while saying not tonight.
 		[ "${screen%%:*}" = "Answer" ] && ui "$a" toggle "Not tonight" >/dev/null 2>&1
 		sleep 0.6

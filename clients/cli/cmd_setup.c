@@ -104,7 +104,7 @@ cmd_passphrase(struct cli *c, int argc, char **argv)
 	struct setup_args a = { .c = c };
 	struct attune_req req;
 	struct attune_reply *rep;
-	char pass[PASS_MAX] = "";
+	char pass[PASS_MAX] = "", cur[PASS_MAX] = "";
 	int rc, rest;
 
 	if ((rc = cli_getopt(c, argc, argv, setup_flag, &a, &rest)) != 0)
@@ -114,12 +114,20 @@ cmd_passphrase(struct cli *c, int argc, char **argv)
 		    "not the command line");
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
-	if (!a.remove && (rc = new_passphrase(c, pass, sizeof(pass))) != 0)
+	/* The current one first (off a terminal: the first line; empty when there is none). */
+	if (cli_ask_secret(c, "Current passphrase (Enter if there is none): ", cur, sizeof(cur)) != 0)
+		cur[0] = '\0';
+	if (!a.remove && (rc = new_passphrase(c, pass, sizeof(pass))) != 0) {
+		sodium_memzero(cur, sizeof(cur));
 		return rc;
-	attune_req_begin(c->conn, &req, "passphrase", a.remove ? 0 : 1);
+	}
+	attune_req_begin(c->conn, &req, "passphrase", !a.remove + (cur[0] != '\0'));
 	if (!a.remove)
 		attune_req_str(&req, "passphrase", pass);
+	if (cur[0] != '\0')
+		attune_req_str(&req, "current", cur);
 	sodium_memzero(pass, sizeof(pass));
+	sodium_memzero(cur, sizeof(cur));
 	rc = cli_call(c, &req, &rep, 0);
 	attune_req_free(&req);
 	if (rc != 0)

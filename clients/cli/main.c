@@ -371,6 +371,8 @@ cli_daemon_err(struct cli *c, const struct attune_reply *rep)
 	if (strcmp(code, "locked") == 0)
 		return cli_err(CLI_EXIT_FAIL, "attuned is locked: run `attune unlock` and give the "
 		    "passphrase");
+	if (strcmp(code, "revoked") == 0)
+		return cli_err(CLI_EXIT_FAIL, "%s", msg);
 	if (strcmp(code, "wrong-passphrase") == 0)
 		return cli_err(CLI_EXIT_FAIL, "wrong passphrase: try again with `attune %s`",
 		    c->cmd->name);

@@ -17,12 +17,13 @@
 
 struct pair {
 	struct app *a;
-	GtkWidget *invite_box, *code_label, *qr, *waiting, *result;
+	GtkWidget *invite_box, *code_label, *link_label, *qr, *waiting, *result;
 	GtkWidget *entry, *hint, *suggest, *join;
 	GtkWidget *partners, *devices;
 	GtkWidget *pair_btn, *link_btn;
 	char *link_text;          /* the QR code's text */
 	gboolean busy;
+	gboolean linking;         /* a link (another device of mine), not a pairing */
 };
 
 static void
@@ -106,6 +107,8 @@ on_pairing(int rc, struct attune_reply *rep, gpointer p)
 			g_free(s->link_text);
 			s->link_text = mp_str(attune_reply_root(rep), "link");
 			gtk_label_set_text(GTK_LABEL(s->code_label), code);
+			gtk_label_set_text(GTK_LABEL(s->link_label), s->link_text != NULL ?
+			    s->link_text : "");
 			gtk_widget_set_visible(s->invite_box, TRUE);
 			gtk_widget_set_visible(s->qr, s->link_text != NULL);
 			gtk_widget_queue_draw(s->qr);
@@ -114,7 +117,7 @@ on_pairing(int rc, struct attune_reply *rep, gpointer p)
 		}
 		g_free(code);
 	} else {
-		show_result(s, attune_reply_root(rep), strcmp(t, "linked") == 0);
+		show_result(s, attune_reply_root(rep), s->linking || strcmp(t, "linked") == 0);
 		set_busy(s, FALSE);
 		app_refresh(s->a);
 	}
@@ -129,6 +132,7 @@ start(struct pair *s, const char *type, const char *code)
 
 	if (code != NULL)
 		conn_req_str(r, "code", code);
+	s->linking = strcmp(type, "link") == 0;
 	gtk_widget_set_visible(s->result, FALSE);
 	gtk_widget_set_visible(s->invite_box, FALSE);
 	gtk_label_set_text(GTK_LABEL(s->waiting), code != NULL ? "Joining…" : "Asking the relay "
@@ -251,35 +255,67 @@ on_revoked(int rc, struct attune_reply *rep, gpointer p)
 }
 
 static void
-revoke_do(AdwMessageDialog *d, const char *response, gpointer p)
+revoke_confirmed(GtkButton *b, gpointer p)
 {
 	struct pair *s = p;
-
-	if (strcmp(response, "revoke") != 0)
-		return;
 	struct conn_req *r = conn_req_new("revoke");
 
-	conn_req_str(r, "device", g_object_get_data(G_OBJECT(d), "device"));
+	conn_req_str(r, "device", g_object_get_data(G_OBJECT(b), "device"));
+	gtk_widget_set_sensitive(GTK_WIDGET(b), FALSE);
 	conn_call(s->a->conn, r, on_revoked, s);
 }
 
+/* Remove asks first, in place (a phone has no room for dialogs): the confirmation replaces the button. */
 static void
 revoke_clicked(GtkButton *b, gpointer p)
 {
-	struct pair *s = p;
-	const char *dev = g_object_get_data(G_OBJECT(b), "device");
-	GtkWidget *d = adw_message_dialog_new(s->a->win, "Remove this device?", NULL);
+	GtkWidget *confirm = g_object_get_data(G_OBJECT(b), "confirm");
 
-	adw_message_dialog_format_body(ADW_MESSAGE_DIALOG(d), "Device %s will no longer receive "
-	    "anything, and your partners are told to stop sending to it. Do this for a lost or "
-	    "sold device.", dev);
-	adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(d), "cancel", "Keep it", "revoke",
-	    "Remove device", NULL);
-	adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(d), "revoke",
-	    ADW_RESPONSE_DESTRUCTIVE);
-	g_object_set_data_full(G_OBJECT(d), "device", g_strdup(dev), g_free);
-	g_signal_connect(d, "response", G_CALLBACK(revoke_do), s);
-	gtk_window_present(GTK_WINDOW(d));
+	(void)p;
+	gtk_widget_set_visible(GTK_WIDGET(b), FALSE);
+	gtk_widget_set_visible(confirm, TRUE);
+}
+
+static void
+keep_clicked(GtkButton *b, gpointer p)
+{
+	GtkWidget *remove = g_object_get_data(G_OBJECT(b), "remove");
+
+	(void)p;
+	gtk_widget_set_visible(gtk_widget_get_parent(GTK_WIDGET(b)), FALSE);
+	gtk_widget_set_visible(remove, TRUE);
+}
+
+/* The Remove button of one device, and its confirmation. */
+static void
+revoke_controls(struct pair *s, GtkWidget *box, const char *id)
+{
+	GtkWidget *b = gtk_button_new_with_label("Remove"), *confirm, *yes, *keep, *why;
+	char *name = g_strdup_printf("Remove device %s", id);
+
+	ui_name(b, name);
+	g_free(name);
+	gtk_widget_set_halign(b, GTK_ALIGN_START);
+	confirm = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+	why = ui_text("It will no longer receive anything, and your partners are told to stop "
+	    "sending to it. For a lost or sold device.");
+	gtk_box_append(GTK_BOX(confirm), why);
+	yes = gtk_button_new_with_label("Remove it for good");
+	gtk_widget_add_css_class(yes, "destructive-action");
+	gtk_widget_set_halign(yes, GTK_ALIGN_START);
+	g_object_set_data_full(G_OBJECT(yes), "device", g_strdup(id), g_free);
+	g_signal_connect(yes, "clicked", G_CALLBACK(revoke_confirmed), s);
+	keep = gtk_button_new_with_label("Keep it");
+	gtk_widget_set_halign(keep, GTK_ALIGN_START);
+	g_object_set_data(G_OBJECT(keep), "remove", b);
+	g_signal_connect(keep, "clicked", G_CALLBACK(keep_clicked), s);
+	gtk_box_append(GTK_BOX(confirm), yes);
+	gtk_box_append(GTK_BOX(confirm), keep);
+	gtk_widget_set_visible(confirm, FALSE);
+	g_object_set_data(G_OBJECT(b), "confirm", confirm);
+	g_signal_connect(b, "clicked", G_CALLBACK(revoke_clicked), s);
+	gtk_box_append(GTK_BOX(box), b);
+	gtk_box_append(GTK_BOX(box), confirm);
 }
 
 static void
@@ -293,7 +329,7 @@ on_devices(int rc, struct attune_reply *rep, gpointer p)
 	if (rc != 0 || attune_get_array(attune_reply_root(rep), "devices", &items, &n) != 0)
 		n = 0;
 	for (i = 0; i < n; i++) {
-		GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8), *l;
+		GtkWidget *row = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4), *l;
 		char *id = mp_str(&items[i], "id"), when[48], *t;
 		int this = 0, revoked = 0;
 
@@ -305,18 +341,8 @@ on_devices(int rc, struct attune_reply *rep, gpointer p)
 		l = ui_text(t);
 		gtk_widget_set_hexpand(l, TRUE);
 		gtk_box_append(GTK_BOX(row), l);
-		if (!this && !revoked) {
-			GtkWidget *b = gtk_button_new_with_label("Remove");
-			char *name = g_strdup_printf("Remove device %s", id);
-
-			ui_name(b, name);
-			gtk_widget_add_css_class(b, "destructive-action");
-			gtk_widget_set_valign(b, GTK_ALIGN_CENTER);
-			g_object_set_data_full(G_OBJECT(b), "device", g_strdup(id), g_free);
-			g_signal_connect(b, "clicked", G_CALLBACK(revoke_clicked), s);
-			gtk_box_append(GTK_BOX(row), b);
-			g_free(name);
-		}
+		if (!this && !revoked)
+			revoke_controls(s, row, id);
 		gtk_box_append(GTK_BOX(s->devices), row);
 		g_free(t);
 		g_free(id);
@@ -396,6 +422,10 @@ pair_new(struct app *a)
 	gtk_widget_set_halign(s->qr, GTK_ALIGN_CENTER);
 	ui_name(s->qr, "QR code of the pairing link");
 	gtk_box_append(GTK_BOX(s->invite_box), s->qr);
+	s->link_label = ui_text("");
+	gtk_label_set_selectable(GTK_LABEL(s->link_label), TRUE);
+	gtk_widget_add_css_class(s->link_label, "caption");
+	gtk_box_append(GTK_BOX(s->invite_box), s->link_label);
 	gtk_widget_set_visible(s->invite_box, FALSE);
 	gtk_box_append(GTK_BOX(box), s->invite_box);
 	s->waiting = ui_text("");

@@ -254,8 +254,22 @@ OUT=$(printf 'open sesame\n' | "$ATTUNE" unlock 2>&1) && RC=0 || RC=$?
 check "the right passphrase unlocks" has "$OUT" '^Unlocked\.$'
 run status
 check "status works once unlocked" has "$OUT" '^Kim \(you\)'
-run passphrase --remove
+# Every secret key file is wrapped (issue 11, attack 8), under Argon2id MODERATE.
+wrapped=0
+for f in person.key sign.key dh.key relay.key storage.key; do
+	head -c 5 "$ATTUNE_HOME/data/keys/$f" | grep -q "^ATPW" && wrapped=$((wrapped + 1))
+done
+check "with a passphrase every secret key file is wrapped" test "$wrapped" -eq 5
+check "... the public halves in public.keys" test "$(stat -c %s "$ATTUNE_HOME/data/keys/public.keys")" -eq 128
+check "... at the MODERATE limits (256 MiB)" test "$(od -An -tx1 -j13 -N8 "$ATTUNE_HOME/data/keys/storage.key" | tr -d ' \n')" = 0000000010000000
+OUT=$(printf 'not it\n' | "$ATTUNE" passphrase --remove 2>&1) && RC=0 || RC=$?
+check "removing the passphrase needs the current one: refused, exit 1" test "$RC" -eq 1
+check "... with a sentence" has "$OUT" 'wrong passphrase'
+OUT=$(printf 'not it\nnew one\n' | "$ATTUNE" passphrase 2>&1) && RC=0 || RC=$?
+check "changing it needs the current one too" test "$RC" -eq 1
+OUT=$(printf 'open sesame\n' | "$ATTUNE" passphrase --remove 2>&1) && RC=0 || RC=$?
 check "passphrase --remove" has "$OUT" '^Passphrase removed'
+check "the key files are plain again" test "$(stat -c %s "$ATTUNE_HOME/data/keys/person.key")" -eq 64
 stop_locked
 check "attuned restarts again" start_locked 3
 run status

@@ -207,6 +207,10 @@ check "right passphrase unlocks" has "$out" .t ok
 out=$(api status)
 check "unlocked: history is back" has "$out" .me.checkin.note "behind the lock"
 out=$(api passphrase)
+check "removing it without the current one: refused" has "$out" .code wrong-passphrase
+out=$(api passphrase current="wrong horse")
+check "... or with a wrong one" has "$out" .code wrong-passphrase
+out=$(api passphrase current="correct horse")
 check "remove the passphrase" has "$out" .locked_at_start false
 check "storage.key is the plain key again" test "$(sha256sum <"$ATTUNE_HOME/data/keys/storage.key")" = "$KEY0"
 out=$(api passphrase passphrase="again")

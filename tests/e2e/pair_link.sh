@@ -47,12 +47,13 @@ check "Alex's second device learns it too" wait_until 10 devices_of alex2 Sam 2
 checkin alex "from alex one" >/dev/null
 checkin sam2 "from sam two" >/dev/null
 checkin alex2 "from alex two" >/dev/null
+seen=0   # (a failed wait used to leave $? at 0 after `break 2`: this check asserted nothing)
 for d in alex alex2 sam sam2; do
 	for n in "from alex one" "from sam two" "from alex two"; do
-		wait_until 15 has_note $d "$n" || { echo "# $d lacks: $n"; false; } || break 2
+		wait_until 15 has_note $d "$n" || { echo "# $d lacks: $n"; seen=1; break 2; }
 	done
 done
-ok $? "all four devices see all three check-ins"
+ok $seen "all four devices see all three check-ins"
 api sam log | grep -q '"author":"Alex","[^}]*"note":"from alex two"' || \
 	api sam log | grep -o '{[^{}]*from alex two[^{}]*}' | grep -q '"author":"Alex"'
 ok $? "a check-in from Alex's second device is Alex's"

@@ -184,7 +184,29 @@ echo "# safety numbers: $SA / $SJ"
 check "both apps show the same safety number" test -n "$SA" -a "$SA" = "$SJ"
 as jo partners --json
 check "jo's CLI lists alex as partner" json "$OUT" '[p["name"] for p in d["partners"]] == ["Alex"]'
-check "Link a device is offered" ui $A shows '^Link a device$'
+
+# Alex links a laptop through the two apps, then removes it.
+cli_daemon_start laptop
+app_start laptop 360x2400
+L=$APP_PID
+check "the laptop's app offers linking on its set-up page" ui $L shows '^Or: this is another device of mine$'
+check "Link a device" ui $A click "Link a device"
+LINK=$(ui $A match '^attune://.*#[0-9]+-[a-z]+-[a-z]+$')
+check "alex's app shows the whole link to copy, beside its QR code" test -n "$LINK"
+check "the laptop takes the link" ui $L type "Link from your other device" "$LINK"
+check "Link this device" ui $L click "Link this device"
+check "the laptop says it is linked, with a safety number" ui $L shows '^Linked\. Safety number: [0-9 ]+' 20
+check "alex's app says so too" ui $A shows '^Linked: your other device' 20
+as laptop status --json
+check "the laptop is alex now" json "$OUT" 'd["me"]["name"] == "Alex"'
+as laptop devices --json
+LAPTOP=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin)["devices"] if x["this"]][0])')
+check "alex's app lists the laptop" ui $A shows "^$LAPTOP · added"
+check "Remove asks first" ui $A click "Remove device $LAPTOP"
+check "Remove it for good" ui $A click "Remove it for good"
+check "alex's app shows it removed" ui $A shows "^$LAPTOP · added .* · removed\$" 15
+as alex devices --json
+check "alex's attuned has revoked it" json "$OUT" '[x["revoked"] for x in d["devices"] if x["id"] == "'"$LAPTOP"'"] == [True]'
 
 # Alex asks Sam from the app: the partner is chosen, never assumed.
 ui $A click "Back"; ui $A click "Ask"

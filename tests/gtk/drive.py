@@ -58,14 +58,17 @@ def showing(acc, span):
 
 
 def walk(acc, span=None, depth=0):
-    """Showing objects under acc, depth first (hidden subtrees skipped)."""
+    """Showing objects under acc, depth first (hidden subtrees skipped). From
+    the application, every window counts (the main one and its dialogs)."""
     if span is None:
-        f = acc if acc.getRole() == pyatspi.ROLE_FRAME else frame_of(acc)
-        e = extents(f) if f is not None else None
-        if e is None:
-            return
-        span = (e.x, e.x + e.width)
-        acc = f
+        wins = [acc] if acc.getRole() != pyatspi.ROLE_APPLICATION else \
+            [acc.getChildAtIndex(i) for i in range(acc.childCount)]
+        for w in wins:
+            e = extents(w) if w is not None else None
+            if e is None or e.width <= 0:
+                continue
+            yield from walk(w, (e.x, e.x + e.width), depth + 1)
+        return
     if depth > 60:
         return
     try:

@@ -193,10 +193,55 @@ test_secure_alloc(void **state)
 	keyfile_free(NULL);
 }
 
+/*
+ * Issue 11, attack 8: the passphrase wrap used by every key file. Argon2id at
+ * libsodium's MODERATE limits (failed before: interactive limits, and only
+ * storage.key was wrapped); the name is bound, a wrong key or a flipped bit
+ * fails.
+ */
+static void
+test_wrap(void **state)
+{
+	uint8_t kek[32], other[32], salt[KEYFILE_SALTBYTES], secret[64], out[64];
+	uint8_t w[KEYFILE_WRAP_LEN(64)], s2[KEYFILE_SALTBYTES];
+	uint64_t ops, mem;
+	size_t i;
+
+	(void)state;
+	assert_true(KEYFILE_OPSLIMIT == crypto_pwhash_OPSLIMIT_MODERATE);
+	assert_true(KEYFILE_MEMLIMIT == crypto_pwhash_MEMLIMIT_MODERATE);
+	randombytes_buf(salt, sizeof salt);
+	randombytes_buf(secret, sizeof secret);
+	/* The smallest limits here: the test checks the format, not the cost. */
+	assert_int_equal(keyfile_kek(kek, "pw", 2, salt, crypto_pwhash_OPSLIMIT_MIN,
+	    crypto_pwhash_MEMLIMIT_MIN), 0);
+	assert_int_equal(keyfile_kek(other, "pX", 2, salt, crypto_pwhash_OPSLIMIT_MIN,
+	    crypto_pwhash_MEMLIMIT_MIN), 0);
+	assert_int_equal(keyfile_kek(other, "pw", 2, salt, 0, 0), ATT_ECORRUPT);
+	keyfile_wrap(w, secret, 64, kek, salt, crypto_pwhash_OPSLIMIT_MIN,
+	    crypto_pwhash_MEMLIMIT_MIN, "person.key");
+	assert_true(keyfile_is_wrapped(w, sizeof w));
+	assert_null(memmem(w, sizeof w, secret, 16));
+	assert_int_equal(keyfile_wrap_params(w, sizeof w, s2, &ops, &mem), 0);
+	assert_memory_equal(s2, salt, sizeof salt);
+	assert_true(ops == crypto_pwhash_OPSLIMIT_MIN && mem == crypto_pwhash_MEMLIMIT_MIN);
+	assert_int_equal(keyfile_unwrap(out, 64, w, sizeof w, kek, "person.key"), 0);
+	assert_memory_equal(out, secret, 64);
+	assert_int_equal(keyfile_unwrap(out, 64, w, sizeof w, other, "person.key"), ATT_EAUTH);
+	assert_int_equal(keyfile_unwrap(out, 64, w, sizeof w, kek, "sign.key"), ATT_EAUTH);
+	assert_int_equal(keyfile_unwrap(out, 32, w, sizeof w, kek, "person.key"), ATT_ECORRUPT);
+	for (i = 0; i < sizeof w; i += 7) {
+		w[i] ^= 1;
+		assert_true(keyfile_unwrap(out, 64, w, sizeof w, kek, "person.key") < 0);
+		w[i] ^= 1;
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_write_mode_and_read),
 		cmocka_unit_test(test_atomic_replace),
 		cmocka_unit_test(test_readers_never_see_a_mix),

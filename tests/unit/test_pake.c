@@ -275,7 +275,7 @@ test_wrong_sizes(void **state)
 		{ 1, 81, ATT_ETRUNCATED }, { 1, 83, ATT_ETOOBIG }, { 1, 1, ATT_ETRUNCATED },
 		{ 2, 129, ATT_ETRUNCATED }, { 2, 131, ATT_ETOOBIG },
 		{ 3, 2 + 64 + 47, ATT_ETRUNCATED }, { 3, PAKE_MSG_MAX + 1, ATT_ETOOBIG },
-		{ 4, 2 + 47, ATT_ETRUNCATED }, { 4, 2 + 32 + 30 + 16, ATT_EDECRYPT },
+		{ 4, 2 + 47, ATT_ETRUNCATED }, { 4, 2 + 32 + 64 + 16 + 30, ATT_EDECRYPT },
 	};
 	size_t k;
 
@@ -448,6 +448,96 @@ test_new_arguments(void **state)
 	assert_false(pake_done(NULL));
 }
 
+/* Runs a whole exchange between i and r, keeping messages 1 and 2 in m1, m2. */
+static int
+run_keep(struct pake *i, struct pake *r, uint8_t *m1, int *n1, uint8_t *m2, int *n2)
+{
+	uint8_t a[PAKE_MSG_MAX], b[PAKE_MSG_MAX];
+	int n;
+
+	if (pake_start(r, NULL, 0) != 0 || (n = pake_start(i, a, sizeof(a))) <= 0)
+		return -1;
+	memcpy(m1, a, (size_t)n);
+	*n1 = n;
+	if ((n = pake_recv(r, a, (size_t)n, b, sizeof(b))) <= 0)
+		return n;
+	memcpy(m2, b, (size_t)n);
+	*n2 = n;
+	if ((n = pake_recv(i, b, (size_t)n, a, sizeof(a))) <= 0)
+		return n;
+	if ((n = pake_recv(r, a, (size_t)n, b, sizeof(b))) <= 0)
+		return n;
+	return pake_recv(i, b, (size_t)n, a, sizeof(a));
+}
+
+/*
+ * Issue 11, attacks 3 and 5: identity keys never in clear; each side signs
+ * the transcript with its identity key inside the sealed part, so a partner
+ * who knows the code but presents someone else's identity fails; pairing
+ * and linking cannot meet. Failed before: the identities were the CPace AD
+ * in messages 1 and 2, nothing was signed, and the CI named only "pairing".
+ */
+static void
+test_identity_proof(void **state)
+{
+	uint8_t alex_pk[32], alex_sk[64], sam_pk[32], sam_sk[64], jo_pk[32], jo_sk[64];
+	uint8_t m1[PAKE_MSG_MAX], m2[PAKE_MSG_MAX], id[32];
+	int n1 = 0, n2 = 0;
+	struct pake *i, *r;
+
+	(void)state;
+	crypto_sign_keypair(alex_pk, alex_sk);
+	crypto_sign_keypair(sam_pk, sam_sk);
+	crypto_sign_keypair(jo_pk, jo_sk);
+	/* Honest: Alex and Sam, each signing with their own key. */
+	i = pake_new(1, CODE, 42, alex_pk, (const uint8_t *)"a", 1);
+	r = pake_new(0, CODE, 42, sam_pk, (const uint8_t *)"s", 1);
+	assert_int_equal(pake_set_signer(i, alex_sk), 0);
+	assert_int_equal(pake_set_signer(r, sam_sk), 0);
+	assert_int_equal(run_keep(i, r, m1, &n1, m2, &n2), 0);
+	assert_true(pake_done(i) && pake_done(r));
+	assert_null(memmem(m1, (size_t)n1, alex_pk, 32));   /* not in clear */
+	assert_null(memmem(m2, (size_t)n2, sam_pk, 32));
+	assert_null(memmem(m2, (size_t)n2, alex_pk, 32));
+	assert_int_equal(pake_peer_identity(i, id), 0);
+	assert_memory_equal(id, sam_pk, 32);
+	assert_int_equal(pake_peer_verify(i, sam_pk), 0);
+	assert_int_equal(pake_peer_verify(r, alex_pk), 0);
+	assert_int_equal(pake_peer_verify(i, jo_pk), ATT_EAUTH);
+	assert_int_equal(pake_set_signer(i, alex_sk), ATT_ESTATE);   /* too late */
+	pake_free(i);
+	pake_free(r);
+
+	/* Jo knows the code and presents Sam's identity: no signature by Sam's key. */
+	i = pake_new(1, CODE, 42, alex_pk, (const uint8_t *)"a", 1);
+	r = pake_new(0, CODE, 42, sam_pk, (const uint8_t *)"fake", 4);
+	assert_int_equal(pake_set_signer(i, alex_sk), 0);
+	assert_int_equal(pake_set_signer(r, jo_sk), 0);
+	assert_int_equal(run_keep(i, r, m1, &n1, m2, &n2), 0);
+	assert_int_equal(pake_peer_identity(i, id), 0);
+	assert_memory_equal(id, sam_pk, 32);
+	assert_int_equal(pake_peer_verify(i, sam_pk), ATT_EAUTH);
+	pake_free(i);
+	pake_free(r);
+
+	/* Without a signer, nothing verifies. */
+	i = pake_new(1, CODE, 42, alex_pk, NULL, 0);
+	r = pake_new(0, CODE, 42, sam_pk, NULL, 0);
+	assert_int_equal(run_keep(i, r, m1, &n1, m2, &n2), 0);
+	assert_int_equal(pake_peer_verify(i, sam_pk), ATT_EAUTH);
+	pake_free(i);
+	pake_free(r);
+
+	/* One side links, the other pairs: the PAKE fails, nothing is opened. */
+	i = pake_new(1, CODE, 42, alex_pk, (const uint8_t *)"a", 1);
+	r = pake_new(0, CODE, 42, sam_pk, (const uint8_t *)"s", 1);
+	assert_int_equal(pake_set_link(i, 1), 0);
+	assert_int_equal(run_keep(i, r, m1, &n1, m2, &n2), ATT_EAUTH);
+	assert_false(pake_done(i) || pake_done(r));
+	pake_free(i);
+	pake_free(r);
+}
+
 /* The safety number itself: order-independent, transcript-bound, rendered as documented. */
 static void
 test_safety_number(void **state)
@@ -505,6 +595,7 @@ main(void)
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_new_arguments),
 		cmocka_unit_test(test_safety_number),
+		cmocka_unit_test(test_identity_proof),
 	};
 
 	if (sodium_init() < 0)

@@ -682,10 +682,11 @@ struct answer_scan {
 };
 
 static int
-answer_scan_fn(void *arg, const struct event *ev)
+answer_scan_fn(void *arg, const struct event *ev, int64_t seq)
 {
 	struct answer_scan *a = arg;
 
+	(void)seq;
 	if (ev->kind == EVENT_RESPONSE && memcmp(ev->id, a->resp->id, EVENT_ID_LEN) != 0 &&
 	    memcmp(ev->ref, a->resp->ref, EVENT_ID_LEN) == 0 &&
 	    memcmp(ev->author, a->resp->author, 32) == 0) {
@@ -703,7 +704,8 @@ answer_changed(struct daemon *d, const struct event *resp)
 
 	if (d->store == NULL)
 		return 0;
-	store_event_each(d->store, resp->ts > 2 * VIEW_WINDOW ? resp->ts - 2 * VIEW_WINDOW : 0,
+	/* The answers to its bid, by index: a push costs what it shows, not the history. */
+	store_event_refs(d->store, resp->ref, resp->ts > 2 * VIEW_WINDOW ? resp->ts - 2 * VIEW_WINDOW : 0,
 	    answer_scan_fn, &a);
 	return a.earlier;
 }

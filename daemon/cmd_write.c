@@ -377,7 +377,9 @@ bid_allowed(struct call *k, const struct event *nb)
 	size_t i, t;
 	int r = 0;
 
-	if (store_event_each(d->store, now > VIEW_WINDOW ? now - VIEW_WINDOW : 0, view_add, &v) != 0) {
+	/* Our bids of the window and their answers, by index: not the whole window. */
+	if (history_author_view(d->store, keys_person_pk(d->keys), EVENT_BID,
+	    now > VIEW_WINDOW ? now - VIEW_WINDOW : 0, &v) != 0) {
 		view_free(&v);
 		return call_fail(k, "io-error", "cannot read the history");
 	}
@@ -467,11 +469,12 @@ struct find_checkin {
 };
 
 static int
-find_checkin_fn(void *arg, const struct event *ev)
+find_checkin_fn(void *arg, const struct event *ev, int64_t seq)
 {
 	struct find_checkin *f = arg;
 	size_t i;
 
+	(void)seq;
 	if (!ev->mine)
 		return 0;
 	if (ev->kind == EVENT_RETRACT && f->nretracted < 64) {
@@ -498,7 +501,7 @@ find_checkin_fn(void *arg, const struct event *ev)
  * answered it before (the new answer replaces that one).
  */
 static int
-respond_allowed(struct call *k, const struct event *bid, int *replaces)
+respond_allowed(struct call *k, const struct event *bid, int64_t seq, int *replaces)
 {
 	struct daemon *d = k->d;
 	struct view v = { 0 };
@@ -507,7 +510,8 @@ respond_allowed(struct call *k, const struct event *bid, int *replaces)
 	char when[32];
 	int r = 0;
 
-	if (store_event_each(d->store, bid->ts > 60 ? bid->ts - 60 : 0, view_add, &v) != 0) {
+	/* The bid and its answers and retraction, by index. */
+	if (history_relations(d->store, bid, seq, bid->ts > 60 ? bid->ts - 60 : 0, &v) != 0) {
 		view_free(&v);
 		return call_fail(k, "io-error", "cannot read the history");
 	}
@@ -535,20 +539,21 @@ cmd_write_respond(struct call *k)
 	const char *s;
 	size_t len;
 	char why[160];
+	int64_t seq = 0;
 	int r, replaces = 0;
 
 	event_init(&ev, EVENT_RESPONSE);
 	event_new_id(&ev);
 	if (get_event_id(k, "bid", ev.ref) != 0)
 		return -1;
-	r = store_event_get(k->d->store, ev.ref, &bid);
+	r = store_event_find(k->d->store, ev.ref, 0, &bid, &seq);
 	if (r == ATT_ENOTFOUND || (r == 0 && bid.kind != EVENT_BID))
 		return call_fail(k, "not-found", "no bid has that id: see attune status");
 	if (r != 0)
 		return call_fail(k, "io-error", "cannot read the bid");
 	if (bid.mine)
 		return call_fail(k, "not-allowed", "that is your own bid");
-	if (respond_allowed(k, &bid, &replaces) != 0)
+	if (respond_allowed(k, &bid, seq, &replaces) != 0)
 		return -1;
 	r = msg_get_str(k->m, "answer", 16, &s, &len);
 	if (r != 0)
@@ -567,7 +572,9 @@ cmd_write_respond(struct call *k)
 		return call_fail(k, "no-memory", "out of memory");
 	f->person = bid.author;
 	f->now = ev.ts;
-	store_event_each(k->d->store, ev.ts > VIEW_WINDOW ? ev.ts - VIEW_WINDOW : 0, find_checkin_fn, f);
+	/* Our own events only, newest first, by index. */
+	store_event_by_author(k->d->store, keys_person_pk(k->d->keys),
+	    ev.ts > VIEW_WINDOW ? ev.ts - VIEW_WINDOW : 0, find_checkin_fn, f);
 	if (f->found) {
 		ev.has_checkin = 1;
 		memcpy(ev.checkin, f->id, EVENT_ID_LEN);
@@ -593,10 +600,11 @@ struct find_retract {
 };
 
 static int
-find_retract_fn(void *arg, const struct event *ev)
+find_retract_fn(void *arg, const struct event *ev, int64_t seq)
 {
 	struct find_retract *f = arg;
 
+	(void)seq;
 	if (ev->kind == EVENT_RETRACT && ev->mine && memcmp(ev->ref, f->ref, EVENT_ID_LEN) == 0) {
 		f->found = 1;
 		return 1;
@@ -609,7 +617,8 @@ retracted_already(struct daemon *d, const struct event *orig)
 {
 	struct find_retract f = { .ref = orig->id };
 
-	store_event_each(d->store, orig->ts > 60 ? orig->ts - 60 : 0, find_retract_fn, &f);
+	/* What refers to orig, by index. */
+	store_event_refs(d->store, orig->id, orig->ts > 60 ? orig->ts - 60 : 0, find_retract_fn, &f);
 	return f.found;
 }
 

@@ -342,8 +342,12 @@ hist_checkin(struct hist *h, const struct event *ev, int64_t seq)
 	ssize_t i = hist_head_of(h, ev->author);
 	int r;
 
-	if (i >= 0 && !hist_newer(ev->ts, seq, &h->h[i]))
-		return 0;
+	/* An older one replaces the head only if the head is gone (unpaired, past retention). */
+	if (i >= 0 && !hist_newer(ev->ts, seq, &h->h[i])) {
+		r = store_event_has(h->st, h->h[i].id);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	r = hist_retracted(h->st, ev);   /* its retraction may have come first */
 	if (r != 0)
 		return r < 0 ? r : 0;
@@ -616,6 +620,46 @@ history_raincheck_view(struct store *st, uint64_t now, uint64_t done, struct vie
 	else
 		hist_free(&h);
 	return r;
+}
+
+struct of_kind {
+	struct view *v;
+	int kind, err;
+};
+
+static int
+of_kind_fn(void *arg, const struct event *ev, int64_t seq)
+{
+	struct of_kind *o = arg;
+
+	if ((int)ev->kind != o->kind)
+		return 0;
+	if (view_add_row(o->v, ev, seq) != 0) {
+		o->err = ATT_ENOMEM;
+		return 1;
+	}
+	return 0;
+}
+
+int
+history_author_view(struct store *st, const uint8_t person[32], int kind, uint64_t since,
+    struct view *v)
+{
+	struct of_kind o = { .v = v, .kind = kind };
+	struct event *tmp;
+	int r = store_event_by_author(st, person, since, of_kind_fn, &o);
+
+	if (r == 0)
+		r = o.err;
+	if (r != 0)
+		return r;
+	tmp = malloc(sizeof(*tmp));
+	if (tmp == NULL)
+		return ATT_ENOMEM;
+	r = add_closure(st, since, v, tmp);
+	sodium_memzero(tmp, sizeof(*tmp));
+	free(tmp);
+	return r == 0 ? view_sort(v) : r;
 }
 
 int

@@ -50,6 +50,14 @@ int history_status_view(struct store *st, uint64_t now, struct view *v);
 int history_raincheck_view(struct store *st, uint64_t now, uint64_t done, struct view *v);
 
 /*
+ * person's events of kind with ts >= since, found through the author index
+ * (what it costs follows that person's own events, not everyone's), and
+ * what they consult (see history_relations), newest first.
+ */
+int history_author_view(struct store *st, const uint8_t person[32], int kind, uint64_t since,
+    struct view *v);
+
+/*
  * ev (stored as seq) and what showing it consults, from a history that
  * starts at since, into v (reset first), newest first: a check-in's or a
  * bid's retractions and answers; a response's bid, the other answers to

@@ -335,8 +335,14 @@ conn_offer(struct conn *c, uint64_t seq, const uint8_t from[32], uint64_t ts,
 
 	if (c->state != CONN_READY || !c->synced || seq <= c->last_sent)
 		return;
-	/* Out of order would skip what waits in the database: read it from there. */
-	if (c->more || c->fetching || c->n_inflight >= srv->cfg.deliver_window ||
+	/*
+	 * Out of order would skip what waits in the database: read it from there.
+	 * With several nodes a mailbox's numbers are consecutive, and another node
+	 * may have stored the one before this (its NOTIFY still on the way): only
+	 * the very next number goes straight out.
+	 */
+	if (c->more || c->fetching ||
+	    (storage_shared(srv->store) && seq != c->last_sent + 1) || c->n_inflight >= srv->cfg.deliver_window ||
 	    c->out_bytes + c->olen > srv->cfg.out_buffer / 2) {
 		c->more = 1;
 		conn_pump(c);

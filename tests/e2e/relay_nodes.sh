@@ -109,7 +109,10 @@ k_notes() {
 got() {
 	k_notes | sort -u | wc -l
 }
-check "Sam sees all 1,000 (Alex moved to node 2)" wait_until 60 test "$(got)" -eq 1000
+all_arrived() {
+	test "$(got)" -eq 1000
+}
+check "Sam sees all 1,000 (Alex moved to node 2)" wait_until 150 all_arrived
 echo "# Sam has $(got) of 1000; Alex's outbox: $(api alex status | grep -o '"outbox":[0-9]*')"
 dups=$(k_notes | sort | uniq -d | wc -l)
 check "each exactly once as Sam sees it ($dups twice)" test "$dups" -eq 0
@@ -147,7 +150,7 @@ echo "# $acked acknowledged around the outage, $lost lost"
 check "puts were acknowledged before and after the outage ($acked)" test "$acked" -gt 100
 check "no acknowledged envelope lost ($lost)" test "$lost" -eq 0
 checkin alex "after the outage" >/dev/null
-check "the daemons carry on after the outage" wait_until 20 has_note sam "after the outage"
+check "the daemons carry on after the outage" wait_until 60 has_note sam "after the outage"
 
 kill -TERM "$NODE_PID_2"
 wait "$NODE_PID_2"

@@ -489,6 +489,7 @@ test_log_trend_fits(void **state)
 	assert_int_equal(lines, 1);
 	free(out);
 	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
 	/* 60 days in 40 columns: weekly cells, each the mean of its days. */
 	begin();
 	msgpack_pack_map(&pk, 1);

@@ -307,29 +307,8 @@ main(void)
 	for (i = 0; i < 100 && !connected(&sam); i++)
 		usleep(100000);
 
-	/* Link a third, fresh device to Alex with the link (relay address and code). */
-	start_daemon(&alex2, "alex2");
-	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' -n 1 link", alex.home, build);
-	pair = popen(cmd, "r");
-	if (pair == NULL || fgets(cmd, sizeof(cmd), pair) == NULL)
-		die("link did not start");
-	{
-		char *c = strstr(cmd, "\"link\":\"");
-
-		if (c == NULL)
-			die("no link");
-		sscanf(c + 8, "%127[^\"]", code);
-	}
-	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' -n 1 link code='%s' >/dev/null",
-	    alex2.home, build, code);
-	t_link = now_s();
-	if (system(cmd) != 0)
-		die("linking failed");
-	t_link = now_s() - t_link;
-	pclose(pair);
-	printf("pairing and linking on loopback (a joiner's request until paired, with the PAKE,\n"
-	    "the signed introductions and the device list):\n");
-	printf("  pairing %.0f ms, linking %.0f ms\n", t_pair * 1000.0, t_link * 1000.0);
+	printf("pairing on loopback (a joiner's request until paired: PAKE, signed introductions):\n"
+	    "  %.0f ms\n", t_pair * 1000.0);
 
 	/* Idle: let pairing's follow-up (prekeys, sessions) settle, then look. */
 	sleep(5);
@@ -396,6 +375,33 @@ main(void)
 	    call[N_CHECKINS / 2], call[N_CHECKINS * 99 / 100]);
 	printf("  reply -> stored by the partner's daemon:       p50 %.2f ms, p99 %.2f ms\n",
 	    lat[N_CHECKINS / 2], lat[N_CHECKINS * 99 / 100]);
+
+	/*
+	 * Last, so that the other figures are of two devices: link a third, fresh
+	 * device to Alex (it cannot register at a relay as shipped, without device
+	 * invites, and Alex's envelopes for it would be refused).
+	 */
+	start_daemon(&alex2, "alex2");
+	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' -n 1 link", alex.home, build);
+	pair = popen(cmd, "r");
+	if (pair == NULL || fgets(cmd, sizeof(cmd), pair) == NULL)
+		die("link did not start");
+	{
+		char *c = strstr(cmd, "\"link\":\"");
+
+		if (c == NULL)
+			die("no link");
+		sscanf(c + 8, "%127[^\"]", code);
+	}
+	snprintf(cmd, sizeof(cmd), "ATTUNE_HOME='%s' '%s/tools/apic' -n 1 link code='%s' >/dev/null",
+	    alex2.home, build, code);
+	t_link = now_s();
+	if (system(cmd) != 0)
+		die("linking failed");
+	t_link = now_s() - t_link;
+	pclose(pair);
+	printf("linking on loopback (the new device's request until paired: PAKE, its keys\n"
+	    "certified, the next device list):\n  %.0f ms\n", t_link * 1000.0);
 
 	close(wfd);
 	close(afd);

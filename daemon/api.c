@@ -708,6 +708,14 @@ answer_changed(struct daemon *d, const struct event *resp)
 	return a.earlier;
 }
 
+/* Rain checks remind both sides, ours and those given to us; after the answer is shown. */
+static void
+arrived_raincheck(struct daemon *d, const struct event *ev)
+{
+	if (ev->kind == EVENT_RESPONSE && ev->raincheck != 0 && d->raincheck != NULL)
+		raincheck_schedule(d->raincheck);
+}
+
 void
 api_event_arrived(struct daemon *d, const struct event *ev)
 {
@@ -720,10 +728,10 @@ api_event_arrived(struct daemon *d, const struct event *ev)
 		who = call_namer_fn(&nm, ev->author);
 		notify_event(d->notify, ev, who != NULL ? who : "A partner");
 	}
-	if (ev->mine && ev->kind == EVENT_RESPONSE && ev->raincheck != 0 && d->raincheck != NULL)
-		raincheck_schedule(d->raincheck);
-	if (a == NULL)
+	if (a == NULL) {
+		arrived_raincheck(d, ev);
 		return;
+	}
 	msg_out_init(&out);
 	msg_out_begin(&out, "event", 0, 1);
 	msg_out_key(&out, "event");
@@ -741,6 +749,7 @@ api_event_arrived(struct daemon *d, const struct event *ev)
 	}
 	api_push(d, &out);
 	msg_out_free(&out);
+	arrived_raincheck(d, ev);
 }
 
 void

@@ -309,6 +309,8 @@ cmd_account_passphrase(struct call *k)
 
 	if (r != 0 && r != ATT_EMISSING)
 		return call_fail_field(k, r, "passphrase");
+	if (len == 0 && !keys_has_passphrase(k->d->keys))
+		return call_fail(k, "no-passphrase", "there is no passphrase: nothing to remove");
 	/* Changing or removing one needs the current one: a passer-by at an unlocked session cannot. */
 	if (keys_has_passphrase(k->d->keys)) {
 		const char *cur = "";

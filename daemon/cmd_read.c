@@ -48,6 +48,13 @@ pack_event(struct call *k, msgpack_packer *pk, const struct view *v, const struc
 		msg_pack_str(pk, view_bid_state_at(v, ev, call_now(), is_partner, k->d->store));
 		return;
 	}
+	if (ev->kind == EVENT_CHECKIN && view_retracted(v, ev)) {
+		/* Kept in the history, marked: out of status and trends on every device. */
+		event_pack_api(pk, ev, call_namer_fn, &nm, 1);
+		msg_pack_str(pk, "retracted");
+		msgpack_pack_true(pk);
+		return;
+	}
 	if (ev->kind != EVENT_RESPONSE) {
 		event_pack_api(pk, ev, call_namer_fn, &nm, 0);
 		return;
@@ -110,7 +117,7 @@ cmd_read_status(struct call *k)
 	struct store_partner *ps = NULL;
 	msgpack_packer *pk = &k->out->pk;
 	uint64_t now = call_now(), outbox = 0, undec = 0;
-	char dev[KEYS_DEVICE_ID_LEN + 1], relay[CONFIG_RELAY_MAX];
+	char dev[KEYS_DEVICE_ID_LEN + 1], relay[CONFIG_RELAY_MAX], refused[40];
 	const struct event *mine, **rcs;
 	size_t np = 0, i, j, n;
 	int connected = 0;
@@ -129,7 +136,12 @@ cmd_read_status(struct call *k)
 
 	msg_out_begin(k->out, "status", k->id, 5);
 	msg_out_key(k->out, "me");
-	msgpack_pack_map(pk, 7);
+	msgpack_pack_map(pk, 8);
+	msg_pack_str(pk, "relay_refused");
+	if (store_kv_get_str(d->store, SYNC_KV_REFUSED, refused, sizeof(refused)) == 0 && !connected)
+		msg_pack_str(pk, refused);
+	else
+		msgpack_pack_nil(pk);
 	msg_pack_str(pk, "name"); msg_pack_str(pk, d->name);
 	msg_pack_str(pk, "device"); msg_pack_str(pk, dev);
 	msg_pack_str(pk, "relay"); msg_pack_str(pk, relay);

@@ -65,7 +65,8 @@ timed_keep(const struct hist_timed *b, uint64_t now)
 static int
 rc_keep(const struct hist_rc *r, uint64_t now, uint64_t done)
 {
-	return r->ts + 2 * VIEW_WINDOW >= now && (r->at + RC_SHOWN >= now || (r->mine && r->at > done));
+	/* Both sides are reminded (issue 13): ours and those given to us wait until done too. */
+	return r->ts + 2 * VIEW_WINDOW >= now && (r->at + RC_SHOWN >= now || r->at > done);
 }
 
 /* Makes room for one more element of size in *arr. */
@@ -600,7 +601,7 @@ history_raincheck_view(struct store *st, uint64_t now, uint64_t done, struct vie
 	tmp = malloc(sizeof(*tmp));
 	r = tmp == NULL ? ATT_ENOMEM : 0;
 	for (i = 0; r == 0 && i < h.nr; i++)
-		if (h.r[i].mine && h.r[i].at > done && h.r[i].ts >= since)
+		if (h.r[i].at > done && h.r[i].ts >= since)
 			r = add_find(st, h.r[i].id, since, v, tmp);
 	if (r == 0)
 		r = add_closure(st, since, v, tmp);

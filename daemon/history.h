@@ -42,8 +42,9 @@ int history_update(struct store *st, uint64_t now);
 int history_status_view(struct store *st, uint64_t now, struct view *v);
 
 /*
- * Fills v (empty) with our rain checks given within 2 * VIEW_WINDOW that
- * come due after done, and what decides whether they stand (their bid, its
+ * Fills v (empty) with the rain checks given within 2 * VIEW_WINDOW (ours,
+ * and those given to us: the service reminds both sides) that come due
+ * after done, and what decides whether they stand (their bid, its
  * retraction, the other answers to it), from that window, newest first.
  */
 int history_raincheck_view(struct store *st, uint64_t now, uint64_t done, struct view *v);

@@ -71,11 +71,18 @@ on_register_reply(void *arg, const struct msg *reply)
 	if (reply == NULL)
 		return;
 	if (!msg_is_type(reply, "ok")) {
+		char code[40];
+
 		fprintf(stderr, "attuned: the relay refused this device's invite (%.*s): "
 		        "ask for a new one with `attune-relay invite`, or pair again\n",
 		        sync_reply_code_len(reply), sync_reply_code(reply));
+		/* Kept for `attune status` and `attune init`, which say why (issue 13). */
+		snprintf(code, sizeof(code), "%.*s", sync_reply_code_len(reply) < 39 ?
+		    sync_reply_code_len(reply) : 39, sync_reply_code(reply));
+		store_kv_set_str(sync_daemon(s)->store, SYNC_KV_REFUSED, code);
 		return;
 	}
+	store_kv_del(sync_daemon(s)->store, SYNC_KV_REFUSED);
 	store_kv_set_str(sync_daemon(s)->store, SYNC_KV_REGISTERED, "1");
 	store_kv_del(sync_daemon(s)->store, SYNC_KV_INVITE);
 	fprintf(stderr, "attuned: registered at the relay\n");

@@ -32,8 +32,10 @@ struct raincheck_scan {
 };
 
 /*
- * Sorts the window into due and next. Only a rain check that still stands
- * counts: from our answer that stands (a changed answer drops the earlier
+ * Sorts the window into due and next. A rain check is a shared plan: both
+ * are reminded, the one who gave it (our answer) and the one it was given
+ * to (a partner's answer to our bid). Only a rain check that still stands
+ * counts: from the answer that stands (a changed answer drops the earlier
  * one's rain check) to a bid its author has not taken back.
  */
 static int
@@ -44,11 +46,14 @@ raincheck_sort(struct raincheck_scan *r)
 	for (i = 0; i < r->all.n; i++) {
 		const struct event *ev = &r->all.ev[i], *bid;
 
-		if (!ev->mine || ev->kind != EVENT_RESPONSE || ev->raincheck == 0 || ev->raincheck <= r->done)
+		if (ev->kind != EVENT_RESPONSE || ev->raincheck == 0 || ev->raincheck <= r->done)
 			continue;
 		if (!view_answer_stands(&r->all, ev))
 			continue;
-		if ((bid = view_find(&r->all, ev->ref)) != NULL && view_retracted(&r->all, bid))
+		bid = view_find(&r->all, ev->ref);
+		if (bid != NULL && view_retracted(&r->all, bid))
+			continue;
+		if (!ev->mine && (bid == NULL || !bid->mine))
 			continue;
 		if (ev->raincheck <= r->now) {
 			if (view_add(&r->due, ev) != 0)
@@ -88,9 +93,12 @@ raincheck_fire(struct raincheck *rc, const struct view *due)
 		const char *who = NULL;
 		char summary[160];
 
-		if (store_event_get(d->store, e->ref, &bid) == 0)
+		/* Given by us: who is the bid's author; given to us: who gave it. */
+		if (!e->mine)
+			who = call_namer_fn(&nm, e->author);
+		else if (store_event_get(d->store, e->ref, &bid) == 0)
 			who = call_namer_fn(&nm, bid.author);
-		if (who == NULL && e->nto > 0)
+		if (who == NULL && e->mine && e->nto > 0)
 			who = call_namer_fn(&nm, e->to[0]);
 		if (who == NULL)
 			who = "?";
@@ -103,13 +111,16 @@ raincheck_fire(struct raincheck *rc, const struct view *due)
 		msg_pack_str(&out.pk, "kind"); msg_pack_str(&out.pk, "raincheck_due");
 		msg_pack_str(&out.pk, "id"); msg_pack_str(&out.pk, hex);
 		msg_pack_str(&out.pk, "author"); msg_pack_str(&out.pk, d->name);
-		msg_pack_str(&out.pk, "mine"); msgpack_pack_true(&out.pk);
+		msg_pack_str(&out.pk, "mine"); e->mine ? msgpack_pack_true(&out.pk) : msgpack_pack_false(&out.pk);
 		msg_pack_str(&out.pk, "ts"); msgpack_pack_uint64(&out.pk, e->raincheck);
 		msg_pack_str(&out.pk, "bid"); msg_pack_str(&out.pk, bidhex);
 		msg_pack_str(&out.pk, "who"); msg_pack_str(&out.pk, who);
 		msg_pack_str(&out.pk, "at"); msgpack_pack_uint64(&out.pk, e->raincheck);
 		api_push(d, &out);
-		snprintf(summary, sizeof(summary), "Your rain check with %s is due", who);
+		if (e->mine)
+			snprintf(summary, sizeof(summary), "Your rain check with %s is due", who);
+		else
+			snprintf(summary, sizeof(summary), "%s's rain check for you is due", who);
 		notify_reminder(d->notify, summary);
 		if (e->raincheck > latest)
 			latest = e->raincheck;

@@ -1,7 +1,7 @@
 /*
- * The rain-check service: when a rain check we gave (a "later" answer with
- * a time) comes due, push a raincheck_due event to watchers and raise a
- * desktop reminder, once. One timer, armed for the next one due; none while
+ * The rain-check service: when a rain check comes due (one we gave, or one
+ * a partner gave in answer to our bid: both are reminded), push a
+ * raincheck_due event to watchers and raise a desktop reminder, once. One timer, armed for the next one due; none while
  * there is nothing to remind of. The latest due time announced is kept in
  * the store (kv "raincheck_done"), so a restart does not announce it again.
  */

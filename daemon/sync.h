@@ -36,6 +36,7 @@ struct sync;
 #define SYNC_KV_RELAY "relay"
 #define SYNC_KV_INVITE "invite"
 #define SYNC_KV_REGISTERED "registered"
+#define SYNC_KV_REFUSED "relay_refused"   /* the relay's error code for our invite, until registered */
 
 /* Creates the engine for d and sets d->sync. 0 or ATT_ENOMEM. */
 int sync_new(struct daemon *d);

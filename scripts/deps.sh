@@ -7,12 +7,13 @@ set -eu
 
 # Build and run: the libraries of DESIGN.md. Tests: cmocka, jansson (reads the
 # published JSON test vectors), clang + its runtime (libFuzzer, sanitizers),
-# sqlite3 and python3 (end-to-end scripts inspect files and frames). The relay's
+# sqlite3 and python3 (end-to-end scripts inspect files and frames), jq (the
+# daemon_*.sh scripts read the local API's JSON with it). The relay's
 # PostgreSQL backend: libpq-dev to build; postgresql (15: initdb, pg_ctl) for
 # the tests that start their own cluster.
 PKGS="build-essential pkg-config libuv1-dev libsodium-dev libmsgpack-dev
 libsqlite3-dev libsystemd-dev libqrencode-dev libinih-dev libutf8proc-dev libcmocka-dev
-libjansson-dev clang libclang-rt-14-dev sqlite3 python3 procps psmisc
+libjansson-dev clang libclang-rt-14-dev sqlite3 python3 jq procps psmisc
 libpq-dev postgresql"
 # attune-gtk (clients/gtk): GTK 4 and libadwaita to build it; its tests run it
 # under Xvfb with a private D-Bus session bus and drive it through AT-SPI

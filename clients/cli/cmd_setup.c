@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sodium.h>
+#include <time.h>
 
 #include "clients/cli/cli.h"
 #include "clients/lib/termtext.h"
@@ -140,6 +141,49 @@ cmd_passphrase(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+#define INIT_WAIT_MS 5000   /* how long init waits to hear the relay take the invite */
+
+/*
+ * After init with a relay and an invite: waits until attuned is registered
+ * at the relay, or the relay refused the invite, or INIT_WAIT_MS passed, and
+ * says which (issue 13: a bogus invite said "Welcome", rc 0). 0 or exit 1.
+ */
+static int
+init_registered(struct cli *c, const char *relay)
+{
+	int waited;
+
+	for (waited = 0; waited < INIT_WAIT_MS; waited += 100) {
+		struct attune_req req;
+		struct attune_reply *rep;
+		const msgpack_object *me;
+		char refused[40] = "";
+		int connected = 0;
+
+		attune_req_begin(c->conn, &req, "status", 0);
+		if (cli_call(c, &req, &rep, 0) != 0) {
+			attune_req_free(&req);
+			return CLI_EXIT_FAIL;
+		}
+		attune_req_free(&req);
+		if (attune_get_map(attune_reply_root(rep), "me", &me) == 0) {
+			attune_get_bool(me, "connected", &connected);
+			attune_get_strz(me, "relay_refused", refused, sizeof(refused));
+		}
+		attune_reply_free(rep);
+		if (connected)
+			return 0;
+		if (refused[0] != '\0')
+			return cli_err(CLI_EXIT_FAIL, "the relay refused the invite (%s): this device is set "
+			    "up but cannot use the relay; ask its operator for a new invite (attune-relay "
+			    "invite), then `attune wipe --yes` and `attune init` again", refused);
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return cli_err(CLI_EXIT_FAIL, "cannot reach the relay at %s yet: this device is set up and "
+	    "attuned keeps trying; `attune status` says when it is connected", relay);
+}
+
 int
 cmd_init(struct cli *c, int argc, char **argv)
 {
@@ -196,6 +240,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 			    "`attune unlock`.\n");
 	}
 	attune_reply_free(rep);
+	if (a.relay != NULL && a.invite != NULL && !a.passphrase)
+		return init_registered(c, a.relay);
 	return 0;
 out:
 	sodium_memzero(pass, sizeof(pass));

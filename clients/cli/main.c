@@ -405,6 +405,8 @@ cli_daemon_err(struct cli *c, const struct attune_reply *rep)
 	if (strcmp(code, "not-allowed") == 0)
 		return cli_err(CLI_EXIT_FAIL, "not allowed%s", detail);
 	/* The consent rules (one live bid each, a pause after a no, closed bids): attuned's sentence says why. */
+	if (strcmp(code, "no-passphrase") == 0)
+		return cli_err(CLI_EXIT_FAIL, "there is no passphrase: nothing to remove");
 	if (strcmp(code, "bid-open") == 0 || strcmp(code, "bid-paused") == 0 ||
 	    strcmp(code, "bid-closed") == 0 || strcmp(code, "bid-retracted") == 0 ||
 	    strcmp(code, "already-retracted") == 0)

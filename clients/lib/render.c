@@ -281,6 +281,12 @@ render_event(FILE *f, const msgpack_object *ev, const struct render_opts *o)
 	if (strcmp(kind, "checkin") == 0) {
 		name(f, ev, "author", o);
 		checkin_fields(f, ev, o, 0);
+		if (flag(ev, "retracted")) {
+			fputs(sep(o), f);
+			on(f, o, DIM);
+			fputs("(taken back)", f);
+			on(f, o, RESET);
+		}
 		fputc('\n', f);
 		note_line(f, ev, "                   ", o);
 	} else if (strcmp(kind, "bid") == 0) {
@@ -301,11 +307,18 @@ render_event(FILE *f, const msgpack_object *ev, const struct render_opts *o)
 
 		short_id(id, ev, "bid");
 		field(ev, "who", who, sizeof(who));
-		fputs("Your rain check with ", f);
-		on(f, o, BOLD);
-		fputs(who[0] ? who : "your partner", f);
-		on(f, o, RESET);
-		fprintf(f, " is due  [%s]\n", id);
+		if (!msg_has(ev, "mine") || flag(ev, "mine")) {
+			fputs("Your rain check with ", f);
+			on(f, o, BOLD);
+			fputs(who[0] ? who : "your partner", f);
+			on(f, o, RESET);
+			fprintf(f, " is due  [%s]\n", id);
+		} else {
+			on(f, o, BOLD);
+			fputs(who[0] ? who : "Your partner", f);
+			on(f, o, RESET);
+			fprintf(f, "'s rain check for you is due  [%s]\n", id);
+		}
 	} else {
 		fprintf(f, "%s\n", kind[0] ? kind : "event");
 	}
@@ -518,6 +531,41 @@ section(FILE *f, const char *title, const struct render_opts *o)
 	fputc('\n', f);
 }
 
+/* Under one's own check-in: who sees it, and the fields shown to some of them only. */
+static void
+audience_line(FILE *f, const msgpack_object *ci, const struct render_opts *o)
+{
+	const msgpack_object *only;
+	uint32_t i;
+
+	if (list_len(ci, "to") == 0)
+		return;
+	on(f, o, DIM);
+	fputs("  seen by ", f);
+	list(f, ci, "to");
+	if (msg_get_map(ci, "only", &only) == 0)
+		for (i = 0; i < only->via.map.size; i++) {
+			const msgpack_object_kv *kv = &only->via.map.ptr[i];
+			char field_name[24];
+			size_t n = kv->key.type == MSGPACK_OBJECT_STR ? kv->key.via.str.size : 0;
+
+			if (n == 0 || n >= sizeof(field_name))
+				continue;
+			memcpy(field_name, kv->key.via.str.ptr, n);
+			field_name[n] = '\0';
+			for (size_t j = 0; j < n; j++)
+				if (field_name[j] == '_')
+					field_name[j] = '-';
+				else if ((unsigned char)field_name[j] < 0x20 || field_name[j] == 0x7f)
+					field_name[j] = '?';
+			fprintf(f, "; %s: ", field_name);
+			if (list(f, only, field_name[0] == 'o' ? "open_to" : field_name) > 0)
+				fputs(" only", f);
+		}
+	on(f, o, RESET);
+	fputc('\n', f);
+}
+
 void
 render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 {
@@ -536,6 +584,7 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 			checkin_fields(f, ci, o, 1);
 			fputc('\n', f);
 			note_line(f, ci, "  ", o);
+			audience_line(f, ci, o);
 		} else {
 			fprintf(f, "%sno check-in yet: attune checkin\n", sep(o));
 		}
@@ -616,7 +665,12 @@ render_status(FILE *f, const msgpack_object *st, const struct render_opts *o)
 
 		num(me, "outbox", &outbox);
 		num(me, "undecryptable", &bad);
-		if (!connected || outbox > 0) {
+		char refused[40];
+
+		if (field(me, "relay_refused", refused, sizeof(refused))[0] != '\0')
+			fprintf(f, "\nThe relay refused this device's invite (%s): ask its operator for a new "
+			    "one (attune-relay invite).\n", refused);
+		else if (!connected || outbox > 0) {
 			fputc('\n', f);
 			on(f, o, DIM);
 			fprintf(f, "%s", connected ? "Connected to the relay" :

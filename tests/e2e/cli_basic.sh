@@ -270,6 +270,9 @@ check "changing it needs the current one too" test "$RC" -eq 1
 OUT=$(printf 'open sesame\n' | "$ATTUNE" passphrase --remove 2>&1) && RC=0 || RC=$?
 check "passphrase --remove" has "$OUT" '^Passphrase removed'
 check "the key files are plain again" test "$(stat -c %s "$ATTUNE_HOME/data/keys/person.key")" -eq 64
+run passphrase --remove
+check "passphrase --remove with none set: exit 1 (issue 13: it said 'removed')" test "$RC" -eq 1
+check "says there is no passphrase" has "$ERR" '^attune: there is no passphrase: nothing to remove$'
 stop_locked
 check "attuned restarts again" start_locked 3
 run status

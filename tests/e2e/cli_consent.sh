@@ -186,6 +186,26 @@ as alex status --json
 check "only desire was said" json "$OUT" \
 	'd["me"]["checkin"]["desire"] == 4 and "mood" not in d["me"]["checkin"] and "capacity" not in d["me"]["checkin"]'
 
+# Your own check-in says who sees which field.
+as alex checkin --mood 3 --desire 4 --capacity 2 --to Sam,Jo --only desire=Sam
+as alex status
+check "status: who sees my check-in, and the field for Sam only" has "$OUT" '^  seen by (Sam, Jo|Jo, Sam); desire: Sam only$'
+as alex status --json
+CI=$(jval "$OUT" 'd["me"]["checkin"]["id"]')
+check "sam has it" until_has sam 'desire 4/5' status
+as alex retract "$CI"
+check "alex takes it back" test "$RC" -eq 0
+as alex retract "$CI"
+check "taking it back twice: exit 1" test "$RC" -eq 1
+check "says already taken back" has "$ERR" 'already taken back'
+as alex log --since 1d
+check "alex's log marks it taken back" has "$OUT" 'Alex - mood 3/5 - desire 4/5 - capacity limited - \(taken back\)$'
+check "so does sam's, on sam's device" until_has sam 'Alex - mood 3/5 - desire 4/5 - capacity limited - \(taken back\)$' log --since 1d
+as sam log --json --since 1d
+check "log --json: retracted true" json "$OUT" '[e.get("retracted") for e in d["events"] if e["id"] == "'"$CI"'"] == [True]'
+as sam status
+check "sam's status no longer shows it" lacks "$OUT" 'mood 3/5 - desire 4/5 - capacity limited'
+
 # Notes count what a person sees (issue 13: 40 emoji were "320 characters").
 acute=$(printf 'e\xcc\x81%.0s' $(seq 1 281))
 as alex checkin --mood 3 --desire 2 --capacity 3 --note "$acute"
@@ -229,6 +249,23 @@ as alex status --json
 check "a bid to someone no longer a partner closes (leaves status)" json "$OUT" '"tonight" not in [b["bid_kind"] for b in d["bids_from_me"]]'
 as alex log --json
 check "the log shows it closed" json "$OUT" '[e["state"] for e in d["events"] if e["kind"] == "bid" and e["bid_kind"] == "tonight"] == ["closed"]'
+
+# init with a bogus invite says so (issue 13: "Welcome", rc 0), and status says why.
+cli_daemon_start bogus
+as bogus init --name Kim --relay "$RELAY" --invite bogus-token
+check "init --invite bogus-token: exit 1" test "$RC" -eq 1
+check "it says the relay refused the invite, and why" has "$ERR" 'the relay refused the invite \(invite-invalid\)'
+as bogus status
+check "status says why too" has "$OUT" "^The relay refused this device's invite \(invite-invalid\)"
+as bogus status --json
+check "status --json: me.relay_refused" json "$OUT" 'd["me"]["relay_refused"] == "invite-invalid" and d["me"]["connected"] is False'
+cli_daemon_start faraway
+NOWHERE=$(printf '%s' "$RELAY" | sed 's|^attune://127.0.0.1:[0-9]*/|attune://127.0.0.1:1/|')
+as faraway init --name Lee --relay "$NOWHERE" --invite "$INVITE"
+check "init with a relay that cannot be reached: exit 1" test "$RC" -eq 1
+check "it says so" has "$ERR" 'cannot reach the relay at attune://127.0.0.1:1/.* yet'
+as alex init --name Alex2 --relay "$RELAY" --invite "$INVITE"
+check "(an already set-up device is still refused first)" has "$ERR" 'already set up'
 
 # A stale socket: the file is left, nobody listens.
 mkdir -p -m 700 "$T_DIR/stale"

@@ -163,6 +163,8 @@ check "sam gets the walk bid" until_has sam "\[${BID3:0:8}\]" status
 as sam respond "$BID3" --later --raincheck now --offer walk
 check "sam answers later, rain check now" test "$RC" -eq 0
 check "sam's watch gets the reminder" wait_for_line "$T_DIR/watch.sam" '"kind":"raincheck_due".*"who":"Alex"'
+check "a shared plan: alex is reminded too (issue 13)" wait_for_line "$T_DIR/watch.alex" \
+	"Sam's rain check for you is due  \\[${BID3:0:8}\\]"
 check "sam's status lists it as due" until_has sam "^  due now - your rain check for Alex  \[${BID3:0:8}\]" status
 
 # Retraction: alex takes back a cuddle bid; it leaves sam's status.

@@ -4,7 +4,8 @@
  * with real SQLite files and real libsodium. They pair, Alex checks in,
  * Sam bids, Alex answers, each seeing the other's events arrive through
  * the in-process push callback (daemon/attune.h). Then Alex goes away,
- * Sam checks in, and Alex's attune_core_sync_once fetches it.
+ * Sam checks in, and Alex's attune_core_sync_once fetches it. And a core on
+ * a loop and thread of its own answers requests from two host threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -386,11 +387,97 @@ test_two_cores_one_loop(void **state)
 	free(w);
 }
 
+static void
+on_push_count(void *arg, const uint8_t *m, size_t len)
+{
+	(void)m;
+	(void)len;
+	(*(int *)arg)++;
+}
+
+struct hammer {
+	struct attune_core *core;
+	int ok;
+};
+
+/* Another host thread sending requests while the main thread does too. */
+static void
+hammer_main(void *arg)
+{
+	struct hammer *h = arg;
+	static const uint8_t ping[] = { 0x82, 0xa1, 't', 0xa4, 'p', 'i', 'n', 'g', 0xa2, 'i', 'd', 0x07 };
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		uint8_t *reply = NULL;
+		size_t len = 0;
+
+		if (attune_core_request(h->core, ping, sizeof(ping), &reply, &len) == 0 &&
+		    len > 8 && memcmp(reply + 4, "pong", 4) == 0)
+			h->ok++;
+		attune_free(reply, len);
+	}
+}
+
+/* The core on a loop and thread of its own: requests from two host threads. */
+static void
+test_own_thread(void **state)
+{
+	struct attune_config cfg;
+	struct attune_core *core;
+	struct dev d;
+	struct hammer h;
+	struct msg_out o;
+	struct msg *m;
+	uv_thread_t t;
+	char *dir = tutil_tmpdir("core_thread");
+	int pushes = 0;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(d.dir, sizeof(d.dir), "%s/data", dir);
+	free(dir);
+	cfg.data_dir = d.dir;
+	cfg.on_push = on_push_count;
+	cfg.push_arg = &pushes;
+	assert_int_equal(attune_core_new(&core, &cfg), 0);
+	assert_int_equal(attune_core_start(core), 0);
+	d.name = "Jo";
+	d.core = core;
+	h.core = core;
+	h.ok = 0;
+	assert_int_equal(uv_thread_create(&t, hammer_main, &h), 0);
+	msg_out_init(&o);
+	msg_out_begin(&o, "status", 1, 0);
+	m = request(&d, &o);
+	assert_true(msg_is_type(m, "error"));   /* not set up yet */
+	msg_free(m);
+	msg_out_init(&o);
+	msg_out_begin(&o, "init", 2, 1);
+	msg_out_str(&o, "name", "Jo");
+	m = request(&d, &o);
+	expect(m, "ok");
+	msg_free(m);
+	msg_out_init(&o);
+	msg_out_begin(&o, "status", 3, 0);
+	m = request(&d, &o);
+	expect(m, "status");
+	msg_free(m);
+	uv_thread_join(&t);
+	assert_int_equal(h.ok, 200);
+	assert_int_equal(attune_core_state(core), ATTUNE_READY);
+	/* sync_once is for a core that is not started. */
+	assert_true(attune_core_sync_once(core, 100) < 0);
+	attune_core_free(core);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_cores_one_loop),
+		cmocka_unit_test(test_own_thread),
 	};
 
 	if (sodium_init() < 0)

@@ -94,7 +94,8 @@ cmd_spark(struct cli *c, int argc, char **argv)
 	if ((rc = cli_connect(c)) != 0)
 		return rc;
 	if (a.cancel != NULL) {
-		if ((rc = lib_result(c, attune_spark_cancel(c->conn, a.cancel, &cancelled, &err), err)) != 0)
+		rc = attune_spark_cancel(c->conn, a.cancel, &cancelled, &err);
+		if ((rc = lib_result(c, rc, err)) != 0)
 			return rc;
 		if (c->json)
 			printf("{\"cancelled\":%s}\n", cancelled ? "true" : "false");
@@ -102,7 +103,9 @@ cmd_spark(struct cli *c, int argc, char **argv)
 			printf(cancelled ? "Spark for %s withdrawn.\n" : "There was no spark for %s.\n", a.cancel);
 		return 0;
 	}
-	if ((rc = lib_result(c, attune_spark(c->conn, a.to, dur, id, &until, &err), err)) != 0)
+	/* Two statements: err is set by the call, so it must be read after it. */
+	rc = attune_spark(c->conn, a.to, dur, id, &until, &err);
+	if ((rc = lib_result(c, rc, err)) != 0)
 		return rc;
 	if (c->json) {
 		printf("{\"id\":\"%s\",\"until\":%llu}\n", id, (unsigned long long)until);

@@ -67,6 +67,11 @@ as alex log --json
 check "no match for alex either" lacks "$OUT" 'spark-match'
 as alex spark --cancel Sam --json
 check "a spark can be withdrawn" json "$OUT" 'd["cancelled"] == True'
+as alex spark --to Nobody
+check "a spark for someone who is not a partner: exit 1" test "$RC" -eq 1
+check "and the daemon's reason is shown" has "$ERR" 'no partner by that name'
+as alex spark --cancel Nobody
+check "cancelling for someone who is not a partner: exit 1, with the reason" test "$RC" -eq 1
 
 # ---- both spark: both told, once ----
 # Both watch: the match arrives as a push, in JSON and in words.

@@ -50,9 +50,10 @@ text_input(uint8_t sel, const uint8_t *data, size_t size)
 			abort();   /* a start point never lies in the future */
 		break;
 	case 2:
-		if (vocab_level(VOCAB_MOOD, s, &v) == 0 && (v < 1 || v > 5))
+		/* A level in range, or "rather not say" (VOCAB_SKIP), never anything else. */
+		if (vocab_level(VOCAB_MOOD, s, &v) == 0 && v != VOCAB_SKIP && (v < 1 || v > 5))
 			abort();
-		if (vocab_level(VOCAB_DESIRE, s, &v) == 0 && (v < 0 || v > 5))
+		if (vocab_level(VOCAB_DESIRE, s, &v) == 0 && v != VOCAB_SKIP && (v < 0 || v > 5))
 			abort();
 		break;
 	default:

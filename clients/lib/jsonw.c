@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clients/lib/jsonw.h"
+#include "clients/lib/termtext.h"
 #include "proto/err.h"
 
 enum { LVL_OBJ = 1, LVL_ARR = 2 };
@@ -227,59 +228,9 @@ jsonw_arr_end(struct jsonw *w)
 	close_level(w, LVL_ARR, "]");
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates, and beyond U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/* The code point of a valid sequence of k bytes (utf8_len said so). */
-static uint32_t
-utf8_cp(const unsigned char *s, size_t k)
-{
-	static const unsigned char lead[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
-	uint32_t cp = s[0] & lead[k];
-	size_t i;
-
-	for (i = 1; i < k; i++)
-		cp = (cp << 6) | (s[i] & 0x3f);
-	return cp;
-}
-
 static int
-escape_cp(const unsigned char *s, size_t k)
+escape_cp(uint32_t cp)
 {
-	uint32_t cp = utf8_cp(s, k);
-
 	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
 	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c ||
 	    cp == 0x2028 || cp == 0x2029;
@@ -290,6 +241,7 @@ jsonw_escape(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0, k;
+	uint32_t cp;
 	char esc[8];
 
 	while (i < n) {
@@ -303,17 +255,17 @@ jsonw_escape(struct jsonw *w, const char *str, size_t n)
 		put(w, (const char *)s + i - run, run);
 		run = 0;
 		if (c >= 0x80) {
-			k = utf8_len(s + i, n - i);
+			k = termtext_utf8_next(s + i, n - i, &cp);
 			if (k == 0) {
 				puts_(w, "\\ufffd");
 				i++;
-			} else if (escape_cp(s + i, k)) {
+			} else if (escape_cp(cp)) {
 				/*
 				 * C1 and bidi controls (termtext.h), and U+2028/2029 (valid
 				 * JSON that breaks JavaScript readers): escaped, so JSON
 				 * printed on a terminal drives nothing.
 				 */
-				snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)utf8_cp(s + i, k));
+				snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
 				puts_(w, esc);
 				i += k;
 			} else {

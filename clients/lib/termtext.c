@@ -3,13 +3,8 @@
 
 #include "clients/lib/termtext.h"
 
-/*
- * Decodes the UTF-8 sequence at s (n bytes left): its length, and the code
- * point in *cp. 0 when it is not valid UTF-8 (overlong, surrogate, beyond
- * U+10FFFF, cut short).
- */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+size_t
+termtext_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len, i;
 	uint32_t c;
@@ -63,7 +58,7 @@ termtext_clean(char *out, size_t cap, const char *in, size_t len)
 	if (cap == 0)
 		return 0;
 	while (i < len) {
-		k = utf8_next(s + i, len - i, &cp);
+		k = termtext_utf8_next(s + i, len - i, &cp);
 		if (k == 0 || unsafe_cp(cp)) {
 			if (o + 1 >= cap)
 				break;
@@ -100,7 +95,7 @@ termtext_put(FILE *f, const char *in, size_t len)
 	while (i < len) {
 		/* Whole characters per chunk, so none is split across two. */
 		for (used = 0; i + used < len && used < sizeof(buf) - 8; used += k)
-			if ((k = utf8_next((const unsigned char *)in + i + used, len - i - used, &cp)) == 0)
+			if ((k = termtext_utf8_next((const unsigned char *)in + i + used, len - i - used, &cp)) == 0)
 				k = 1;
 		if (i + used > len)
 			used = len - i;
@@ -124,7 +119,7 @@ termtext_name_check(const char *name)
 	if (name[0] == ' ' || name[n - 1] == ' ')
 		return "the name starts or ends with a space";
 	while (i < n) {
-		if ((k = utf8_next(s + i, n - i, &cp)) == 0)
+		if ((k = termtext_utf8_next(s + i, n - i, &cp)) == 0)
 			return "the name is not valid UTF-8 text";
 		if (unsafe_cp(cp))
 			return "the name has a control character (a terminal or bidi control)";

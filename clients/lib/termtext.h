@@ -13,10 +13,17 @@
 #define ATTUNE_TERMTEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define TERMTEXT_NAME_MAX 64   /* bytes of a display name (the daemon's limit) */
 
+/*
+ * Decodes the UTF-8 sequence at s (n > 0 bytes left): its length (1..4), and
+ * the code point in *cp. 0 when it is not valid UTF-8 (overlong, surrogate,
+ * beyond U+10FFFF, cut short). jsonw uses it too: one decoder.
+ */
+size_t termtext_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 /*
  * Copies in[0..len) into out (NUL-terminated, cut at a character boundary to
  * fit cap) with the unsafe characters replaced. Returns the length written.
